@@ -1,0 +1,315 @@
+//! Chapters 3, 4 and 8: the server. One thread accepts; every connection gets
+//! its own thread, which reads the handshake, answers it, and then runs the
+//! route's handler over a [`Connection`].
+//! See `tutorial/04-the-opening-handshake.md#the-server`.
+
+use crate::config::Config;
+use crate::connection::{is_timeout, Connection};
+use crate::handshake::{self, ReadHeadError, Rejection, Request};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// What runs a WebSocket connection after its handshake.
+pub type Handler = Arc<dyn Fn(Connection) + Send + Sync>;
+
+enum Route {
+    Page(Arc<str>),
+    WebSocket(Handler),
+}
+
+/// What the server knows, shared by every connection thread.
+struct Shared {
+    config: Arc<Config>,
+    routes: Vec<(String, Route)>,
+    active: AtomicUsize,
+    stopping: AtomicBool,
+}
+
+/// A bound server, ready to [`Server::run`].
+pub struct Server {
+    listener: TcpListener,
+    shared: Shared,
+}
+
+impl Server {
+    /// Binds the listening socket: `socket`, `bind` and `listen` in one call.
+    pub fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
+        Ok(Server {
+            listener: TcpListener::bind(addr)?,
+            shared: Shared {
+                config: Arc::new(config),
+                routes: Vec::new(),
+                active: AtomicUsize::new(0),
+                stopping: AtomicBool::new(false),
+            },
+        })
+    }
+
+    /// Serves `html` for a plain `GET path`.
+    pub fn page(mut self, path: &str, html: &str) -> Server {
+        self.shared
+            .routes
+            .push((path.into(), Route::Page(html.into())));
+        self
+    }
+
+    /// Runs `handler` for every WebSocket connection to `path`.
+    pub fn websocket(
+        mut self,
+        path: &str,
+        handler: impl Fn(Connection) + Send + Sync + 'static,
+    ) -> Server {
+        self.shared
+            .routes
+            .push((path.into(), Route::WebSocket(Arc::new(handler))));
+        self
+    }
+
+    /// The address the server listens on: useful after binding port 0.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Accepts connections until [`ServerHandle::stop`], or forever.
+    pub fn run(self) {
+        let addr = self
+            .listener
+            .local_addr()
+            .map_or("?".into(), |a| a.to_string());
+        log::info!("listening on {addr}");
+        let shared = Arc::new(self.shared);
+        accept_loop(&self.listener, &shared);
+    }
+
+    /// Runs the server on a thread of its own and returns a handle to stop it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let addr = self.local_addr()?;
+        let shared = Arc::new(self.shared);
+        let listener = self.listener;
+        let for_thread = Arc::clone(&shared);
+        let thread = thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || accept_loop(&listener, &for_thread))?;
+        Ok(ServerHandle {
+            addr,
+            shared,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A server running on its own thread; stopped when dropped.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Where the server listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many connections are being served now.
+    pub fn active(&self) -> usize {
+        self.shared.active.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting: sets the flag, then wakes the blocked `accept` with a
+    /// connection of our own.
+    pub fn stop(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ANCHOR: accept_loop
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(error) => {
+                // Out of file descriptors (EMFILE) and the like: wait for
+                // connections to end instead of spinning on the error.
+                log::warn!("accept failed: {error}; pausing 100 ms");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+            log::warn!(
+                "{peer}: refused: {} connections already",
+                shared.config.max_connections
+            );
+            refuse(stream, &Rejection::ServiceUnavailable);
+            continue;
+        }
+        let for_thread = Arc::clone(shared);
+        let spawned = thread::Builder::new()
+            .name(format!("{peer}"))
+            .stack_size(shared.config.stack_size)
+            .spawn(move || {
+                handle(stream, peer, &for_thread);
+                for_thread.active.fetch_sub(1, Ordering::SeqCst);
+            });
+        if let Err(error) = spawned {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+            log::error!("{peer}: cannot start a thread: {error}; connection dropped");
+        }
+    }
+}
+// ANCHOR_END: accept_loop
+
+/// Refuses a connection from the accept thread without waiting on the client.
+fn refuse(stream: TcpStream, rejection: &Rejection) {
+    let _ = stream.set_nonblocking(true);
+    let _ = (&stream).read(&mut [0u8; 4096]);
+    let _ = (&stream).write_all(&rejection.response());
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+// ANCHOR: handle
+fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
+    let config = &shared.config;
+    let _ = stream.set_nodelay(true);
+    let mut reader = Deadline::new(&stream, config.handshake_timeout);
+    let (head, leftover) = match handshake::read_head(&mut reader, config.max_head) {
+        Ok(read) => read,
+        Err(ReadHeadError::TooLarge) => {
+            return reject(stream, peer, "?", Rejection::HeadTooLarge(config.max_head))
+        }
+        Err(ReadHeadError::Io(error)) if is_timeout(&error) => {
+            return reject(stream, peer, "?", Rejection::Timeout)
+        }
+        Err(ReadHeadError::Closed(n)) => {
+            return log::info!("{peer}: left after {n} bytes, before a request")
+        }
+        Err(ReadHeadError::Io(error)) => return log::info!("{peer}: {error}"),
+    };
+    log::debug!(
+        "{peer}: request head:\n{}",
+        String::from_utf8_lossy(&head).trim_end()
+    );
+    let request = match Request::parse(&head, config.max_headers) {
+        Ok(request) => request,
+        Err(rejection) => return reject(stream, peer, "?", rejection),
+    };
+    let line = format!("{} {}", request.method, request.target);
+    match route(&request, shared) {
+        Err(rejection) => reject(stream, peer, &line, rejection),
+        Ok(Answer::Page(html)) => {
+            log::info!("{peer}: {line} → 200 OK");
+            let _ = stream.write_all(&handshake::page_response(&html));
+            close_gently(stream, config.close_timeout);
+        }
+        Ok(Answer::Upgrade(accept, handler)) => {
+            let response = handshake::switching_protocols(&accept);
+            log::debug!("{peer}: response head:\n{}", response.trim_end());
+            if let Err(error) = stream.write_all(response.as_bytes()) {
+                return log::info!("{peer}: {error}");
+            }
+            log::info!("{peer}: {line} → 101 Switching Protocols");
+            match Connection::new(stream, peer, &leftover, Arc::clone(config)) {
+                Ok(connection) => handler(connection),
+                Err(error) => log::warn!("{peer}: {error}"),
+            }
+        }
+    }
+}
+// ANCHOR_END: handle
+
+enum Answer {
+    Page(Arc<str>),
+    Upgrade(String, Handler),
+}
+
+// ANCHOR: route
+/// Decides the answer to a request: a page, an upgrade, or a rejection.
+fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
+    if request.method != "GET" {
+        return Err(Rejection::MethodNotAllowed(request.method.clone()));
+    }
+    handshake::check_http_version(&request.version)?;
+    let path = request.path();
+    let route = shared
+        .routes
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, route)| route);
+    match route {
+        Some(Route::Page(html)) if !request.wants_upgrade() => Ok(Answer::Page(Arc::clone(html))),
+        Some(Route::WebSocket(handler)) => {
+            let accept = handshake::validate(request)?;
+            handshake::check_origin(request, &shared.config.allowed_origins)?;
+            Ok(Answer::Upgrade(accept, Arc::clone(handler)))
+        }
+        _ => Err(Rejection::NotFound(path.into())),
+    }
+}
+// ANCHOR_END: route
+
+fn reject(stream: TcpStream, peer: SocketAddr, line: &str, rejection: Rejection) {
+    let (code, reason) = rejection.status();
+    log::warn!("{peer}: {line} → {code} {reason}: {rejection}");
+    let _ = (&stream).write_all(&rejection.response());
+    close_gently(stream, Duration::from_secs(1));
+}
+
+/// Sends our FIN, then reads until the client's (or a timeout), so that bytes
+/// the client is still sending cannot turn our close into a reset that
+/// destroys the response.
+fn close_gently(stream: TcpStream, timeout: Duration) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut reader = Deadline::new(&stream, timeout);
+    let mut scratch = [0u8; 4096];
+    while let Ok(1..) = reader.read(&mut scratch) {}
+}
+
+/// A reader with a deadline for all its reads together, not each one: a
+/// client that sends a byte every few seconds still runs out of time.
+struct Deadline<'a> {
+    stream: &'a TcpStream,
+    until: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    fn new(stream: &'a TcpStream, timeout: Duration) -> Deadline<'a> {
+        Deadline {
+            stream,
+            until: Instant::now() + timeout,
+        }
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        let mut stream = self.stream;
+        stream.read(buf)
+    }
+}
