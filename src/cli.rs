@@ -159,7 +159,13 @@ pub fn exit_with(error: &CliError, usage: &str) -> ! {
 /// Starts `env_logger`. `RUST_LOG` chooses the level (default `info`); lines carry
 /// the level and the module but no timestamp, so the tutorial can show them exactly.
 pub fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+    init_logging_with("info");
+}
+
+/// Like [`init_logging`], with another default filter when `RUST_LOG` is unset,
+/// such as `info,wslab::server=debug` to also see the handshake's heads.
+pub fn init_logging_with(default_filter: &str) {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_filter))
         .format_timestamp(None)
         .init();
 }
