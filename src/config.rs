@@ -1,7 +1,10 @@
 //! Chapter 8: every limit and timeout in one place, each default with its reason.
 //! See `tutorial/08-hardening.md`.
 
+use crate::cli::{Cli, CliError};
 use crate::message::Limits;
+use std::num::NonZeroUsize;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// The server's limits. `Config::default()` is what `cargo run --release` uses.
@@ -63,6 +66,196 @@ impl Default for Config {
             chat_queue: 256,
             allowed_origins: Vec::new(),
             stack_size: 256 * 1024,
+        }
+    }
+}
+
+/// The flags that set a [`Config`]; each takes a value.
+pub const FLAGS: &[&str] = &[
+    "--max-head",
+    "--max-headers",
+    "--max-frame",
+    "--max-message",
+    "--chat-max-message",
+    "--read-buffer",
+    "--handshake-timeout",
+    "--idle-timeout",
+    "--close-timeout",
+    "--max-connections",
+    "--chat-queue",
+    "--allow-origin",
+    "--stack-size",
+];
+
+/// `--help` text for [`FLAGS`], with the defaults.
+pub const FLAGS_HELP: &str = "\
+  --max-head BYTES            longest request head (default 8KiB)
+  --max-headers N             most header lines (default 64)
+  --max-frame BYTES           largest frame (default 16MiB)
+  --max-message BYTES         largest message (default 16MiB)
+  --chat-max-message BYTES    largest chat message (default 4KiB)
+  --read-buffer BYTES         bytes per socket read (default 8KiB)
+  --handshake-timeout TIME    time to send the request head (default 10s)
+  --idle-timeout TIME         silence before a ping, and again before a drop (default 30s)
+  --close-timeout TIME        time to finish the closing handshake (default 5s)
+  --max-connections N         connections at once; more get 503 (default 1024)
+  --chat-queue N              messages waiting per chat member (default 256)
+  --allow-origin LIST         comma-separated allowed Origins (default: all)
+  --stack-size BYTES          stack of each connection thread (default 256KiB)
+
+BYTES is a number with an optional unit: 512, 8KiB, 16MiB. TIME is a number
+with a unit: 500ms, 10s, 2m. Every number must be at least 1.";
+
+/// A byte count written with an optional binary unit: `512`, `8KiB`, `16MiB`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bytes(pub usize);
+
+impl FromStr for Bytes {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Bytes, ()> {
+        let (number, unit) = split_unit(text);
+        let scale = match unit {
+            "" | "B" => 1,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            _ => return Err(()),
+        };
+        let n: usize = number.parse().map_err(|_| ())?;
+        n.checked_mul(scale).filter(|&b| b > 0).map(Bytes).ok_or(())
+    }
+}
+
+/// A duration written with a unit: `500ms`, `10s`, `2m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Time(pub Duration);
+
+impl FromStr for Time {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Time, ()> {
+        let (number, unit) = split_unit(text);
+        let n: u64 = number.parse().map_err(|_| ())?;
+        let time = match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60).ok_or(())?),
+            _ => return Err(()),
+        };
+        if time.is_zero() {
+            return Err(());
+        }
+        Ok(Time(time))
+    }
+}
+
+fn split_unit(text: &str) -> (&str, &str) {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text.split_at(digits)
+}
+
+impl Config {
+    // ANCHOR: from_cli
+    /// The defaults, overridden by whichever of [`FLAGS`] were given. A bad
+    /// value is an error that names its flag; nothing falls back silently.
+    pub fn from_cli(cli: &Cli) -> Result<Config, CliError> {
+        let d = Config::default();
+        let bytes = |flag, default: usize| -> Result<usize, CliError> {
+            Ok(cli
+                .value(flag, Bytes(default), "a size such as 4096, 8KiB or 16MiB")?
+                .0)
+        };
+        let time = |flag, default: Duration| -> Result<Duration, CliError> {
+            Ok(cli
+                .value(flag, Time(default), "a time such as 500ms, 10s or 2m")?
+                .0)
+        };
+        let count = |flag, default: usize| -> Result<usize, CliError> {
+            Ok(cli
+                .value(
+                    flag,
+                    NonZeroUsize::new(default).unwrap(),
+                    "a whole number, at least 1",
+                )?
+                .get())
+        };
+        Ok(Config {
+            max_head: bytes("--max-head", d.max_head)?,
+            max_headers: count("--max-headers", d.max_headers)?,
+            limits: Limits {
+                max_frame: bytes("--max-frame", d.limits.max_frame)?,
+                max_message: bytes("--max-message", d.limits.max_message)?,
+            },
+            chat_max_message: bytes("--chat-max-message", d.chat_max_message)?,
+            read_buffer: bytes("--read-buffer", d.read_buffer)?,
+            handshake_timeout: time("--handshake-timeout", d.handshake_timeout)?,
+            idle_timeout: time("--idle-timeout", d.idle_timeout)?,
+            close_timeout: time("--close-timeout", d.close_timeout)?,
+            max_connections: count("--max-connections", d.max_connections)?,
+            chat_queue: count("--chat-queue", d.chat_queue)?,
+            allowed_origins: cli.raw("--allow-origin").map_or(Vec::new(), |list| {
+                list.split(',')
+                    .map(|o| o.trim().to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            }),
+            stack_size: bytes("--stack-size", d.stack_size)?,
+        })
+    }
+    // ANCHOR_END: from_cli
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times() {
+        assert_eq!("512".parse(), Ok(Bytes(512)));
+        assert_eq!("8KiB".parse(), Ok(Bytes(8192)));
+        assert_eq!("16MiB".parse(), Ok(Bytes(16 << 20)));
+        for bad in ["", "0", "8kb", "-1", "1.5MiB", "99999999999999999999"] {
+            assert_eq!(bad.parse::<Bytes>(), Err(()), "{bad}");
+        }
+        assert_eq!("500ms".parse(), Ok(Time(Duration::from_millis(500))));
+        assert_eq!("10s".parse(), Ok(Time(Duration::from_secs(10))));
+        assert_eq!("2m".parse(), Ok(Time(Duration::from_secs(120))));
+        for bad in ["", "10", "0s", "1h", "s"] {
+            assert_eq!(bad.parse::<Time>(), Err(()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn flags_override_defaults_and_bad_values_name_their_flag() {
+        let cli = Cli::parse(
+            [
+                "--idle-timeout",
+                "2s",
+                "--max-frame",
+                "1MiB",
+                "--allow-origin",
+                "http://a, http://b",
+            ],
+            FLAGS,
+            &[],
+        )
+        .unwrap();
+        let config = Config::from_cli(&cli).unwrap();
+        assert_eq!(config.idle_timeout, Duration::from_secs(2));
+        assert_eq!(config.limits.max_frame, 1 << 20);
+        assert_eq!(config.allowed_origins, ["http://a", "http://b"]);
+        assert_eq!(config.max_head, Config::default().max_head);
+        for (flag, value) in [
+            ("--max-connections", "0"),
+            ("--close-timeout", "5"),
+            ("--max-head", "big"),
+        ] {
+            let cli = Cli::parse([flag, value], FLAGS, &[]).unwrap();
+            let error = Config::from_cli(&cli).unwrap_err().to_string();
+            assert!(error.contains(flag) && error.contains(value), "{error}");
         }
     }
 }

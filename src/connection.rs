@@ -25,13 +25,13 @@ const WRITE_DIRECT: usize = 16 * 1024;
 /// The sending half: frames go into a buffer and out in as few writes as possible.
 #[derive(Debug)]
 pub struct Writer {
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     out: Vec<u8>,
     close_sent: bool,
 }
 
 impl Writer {
-    fn new(stream: TcpStream) -> Writer {
+    fn new(stream: Arc<TcpStream>) -> Writer {
         Writer {
             stream,
             out: Vec::new(),
@@ -63,7 +63,7 @@ impl Writer {
         }
         self.flush()?;
         write_all_vectored(
-            &mut self.stream,
+            &self.stream,
             &mut [IoSlice::new(&bytes[..len]), IoSlice::new(payload)],
         )
     }
@@ -72,7 +72,7 @@ impl Writer {
     /// Writes everything queued.
     pub fn flush(&mut self) -> io::Result<()> {
         if !self.out.is_empty() {
-            let result = self.stream.write_all(&self.out);
+            let result = (&*self.stream).write_all(&self.out);
             self.out.clear();
             result?;
         }
@@ -99,7 +99,7 @@ impl Writer {
     }
 }
 
-fn write_all_vectored(stream: &mut TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+fn write_all_vectored(mut stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
     while !slices.is_empty() {
         match stream.write_vectored(slices) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -134,7 +134,7 @@ pub enum Ending {
 /// One WebSocket connection after the handshake.
 #[derive(Debug)]
 pub struct Connection {
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     peer: SocketAddr,
     receiver: Receiver,
     writer: SharedWriter,
@@ -154,7 +154,8 @@ impl Connection {
     ) -> io::Result<Connection> {
         stream.set_read_timeout(Some(config.idle_timeout))?;
         stream.set_write_timeout(Some(config.idle_timeout))?;
-        let writer = Arc::new(Mutex::new(Writer::new(stream.try_clone()?)));
+        let stream = Arc::new(stream);
+        let writer = Arc::new(Mutex::new(Writer::new(Arc::clone(&stream))));
         let mut connection = Connection {
             stream,
             peer,
@@ -171,6 +172,11 @@ impl Connection {
     /// The client's address.
     pub fn peer(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// The socket, shared: the server keeps it to close every connection on shutdown.
+    pub fn socket(&self) -> Arc<TcpStream> {
+        Arc::clone(&self.stream)
     }
 
     /// The sending half, to share with another thread.
@@ -233,7 +239,7 @@ impl Connection {
         if let Err(error) = self.flush() {
             return self.end(Ending::Abnormal(error.to_string()));
         }
-        match self.stream.read(self.receiver.space()) {
+        match (&*self.stream).read(self.receiver.space()) {
             Ok(0) => self.end(Ending::Abnormal(
                 "connection closed without a Close frame".into(),
             )),
@@ -305,14 +311,14 @@ impl Connection {
             let _ = self.stream.shutdown(Shutdown::Both);
         } else {
             let _ = self.stream.shutdown(Shutdown::Write);
-            drain(&mut self.stream, self.config.close_timeout);
+            drain(&self.stream, self.config.close_timeout);
         }
         self.ending = Some(ending);
     }
     // ANCHOR_END: closing
 }
 
-fn drain(stream: &mut TcpStream, timeout: Duration) {
+fn drain(mut stream: &TcpStream, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     let mut scratch = [0u8; 4096];
     loop {

@@ -1,28 +1,31 @@
 //! The main server: `cargo run --release` serves the chat page at `/`, the
 //! chat room at `/chat` and echo at `/echo`, on 127.0.0.1:8080.
 
+use std::io::{BufRead, IsTerminal};
 use wslab::chat::Room;
 use wslab::cli::{self, Cli};
-use wslab::config::Config;
+use wslab::config::{Config, FLAGS, FLAGS_HELP};
 use wslab::connection::echo;
 use wslab::server::Server;
 
-const USAGE: &str = "usage: wslab [--addr HOST:PORT]
+const USAGE: &str = "usage: wslab [--addr HOST:PORT] [LIMITS]
 
 Serves the chat page at /, the chat room at ws://HOST:PORT/chat and an echo
-service at ws://HOST:PORT/echo.
+service at ws://HOST:PORT/echo. When started from a terminal, type q and
+Enter (or Ctrl-D) to stop gracefully: every client gets a Close with 1001.
 
-  --addr HOST:PORT  where to listen (default 127.0.0.1:8080)";
+  --addr HOST:PORT            where to listen (default 127.0.0.1:8080)";
 
 const PAGE: &str = include_str!("page/index.html");
 
 fn main() {
     cli::init_logging();
-    let args = Cli::from_env(USAGE, &["--addr"], &[]);
+    let usage = format!("{USAGE}\n{FLAGS_HELP}");
+    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), &[]);
     let addr = args
         .addr("127.0.0.1:8080")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let config = Config::default();
+        .unwrap_or_else(|error| cli::exit_with(&error, &usage));
+    let config = Config::from_cli(&args).unwrap_or_else(|error| cli::exit_with(&error, &usage));
     let room = Room::new(config.chat_queue, config.chat_max_message);
     let server = match Server::bind(addr, config) {
         Ok(server) => server,
@@ -31,9 +34,32 @@ fn main() {
             std::process::exit(1);
         }
     };
-    server
+    log::info!("listening on {addr}", addr = server.local_addr().unwrap());
+    let server = server
         .page("/", PAGE)
         .websocket("/echo", echo)
-        .websocket("/chat", move |connection| room.serve(connection))
-        .run();
+        .websocket("/chat", move |connection| room.serve(connection));
+    let mut handle = match server.spawn() {
+        Ok(handle) => handle,
+        Err(error) => {
+            log::error!("cannot start the accept thread: {error}");
+            std::process::exit(1);
+        }
+    };
+    // ANCHOR: stdin_shutdown
+    // std has no portable signal handling, and our only dependencies are
+    // sha1, base64, log and env_logger, so Ctrl-C ends the process abruptly.
+    // From a terminal, `q` (or end of input) shuts down gracefully instead.
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        for line in stdin.lock().lines() {
+            if line.map_or(true, |line| line.trim() == "q") {
+                break;
+            }
+        }
+        handle.shutdown();
+    } else {
+        handle.wait();
+    }
+    // ANCHOR_END: stdin_shutdown
 }

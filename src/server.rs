@@ -3,13 +3,17 @@
 //! route's handler over a [`Connection`].
 //! See `tutorial/04-the-opening-handshake.md#the-server`.
 
+use crate::close::{close_payload, CloseCode};
 use crate::config::Config;
-use crate::connection::{is_timeout, Connection};
+use crate::connection::{is_timeout, Connection, SharedWriter};
+use crate::frame::OpCode;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,6 +31,35 @@ struct Shared {
     routes: Vec<(String, Route)>,
     active: AtomicUsize,
     stopping: AtomicBool,
+    /// Every open WebSocket connection, so that shutdown can say goodbye.
+    open: Mutex<HashMap<u64, (SharedWriter, Arc<TcpStream>)>>,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (SharedWriter, Arc<TcpStream>)>> {
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Counts a connection as active for as long as it lives, even if its thread panics.
+struct Active<'a>(&'a AtomicUsize);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Keeps a connection in [`Shared::open`] for as long as it lives.
+struct Registered<'a>(&'a Shared, u64);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.open().remove(&self.1);
+    }
 }
 
 /// A bound server, ready to [`Server::run`].
@@ -45,6 +78,8 @@ impl Server {
                 routes: Vec::new(),
                 active: AtomicUsize::new(0),
                 stopping: AtomicBool::new(false),
+                open: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(0),
             },
         })
     }
@@ -120,6 +155,42 @@ impl ServerHandle {
         self.shared.active.load(Ordering::SeqCst)
     }
 
+    /// Waits for the server to stop (which, without [`ServerHandle::stop`], is never).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    // ANCHOR: shutdown
+    /// Graceful shutdown: stop accepting, send every open connection a Close
+    /// with 1001 (going away), give them the close timeout to finish the
+    /// closing handshake, then cut whatever is left.
+    pub fn shutdown(&mut self) {
+        self.stop();
+        let payload = close_payload(CloseCode::GOING_AWAY, "server shutting down");
+        let open: Vec<_> = self.shared.open().values().cloned().collect();
+        log::info!(
+            "shutting down: closing {} connections with 1001",
+            open.len()
+        );
+        for (writer, _) in &open {
+            if let Ok(mut writer) = writer.try_lock() {
+                let _ = writer
+                    .send(OpCode::Close, &payload)
+                    .and_then(|()| writer.flush());
+            }
+        }
+        let deadline = Instant::now() + self.shared.config.close_timeout;
+        while self.active() > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        for (_, socket) in self.shared.open().values() {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+    }
+    // ANCHOR_END: shutdown
+
     /// Stops accepting: sets the flag, then wakes the blocked `accept` with a
     /// connection of our own.
     pub fn stop(&mut self) {
@@ -165,17 +236,30 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             refuse(stream, &Rejection::ServiceUnavailable);
             continue;
         }
-        let for_thread = Arc::clone(shared);
+        // The stream waits in a slot so that, if no thread can be started,
+        // we still have it to answer 503.
+        let slot = Arc::new(Mutex::new(Some(stream)));
+        let (for_thread, slot_for_thread) = (Arc::clone(shared), Arc::clone(&slot));
         let spawned = thread::Builder::new()
             .name(format!("{peer}"))
             .stack_size(shared.config.stack_size)
             .spawn(move || {
-                handle(stream, peer, &for_thread);
-                for_thread.active.fetch_sub(1, Ordering::SeqCst);
+                let _active = Active(&for_thread.active);
+                let Some(stream) = slot_for_thread.lock().ok().and_then(|mut s| s.take()) else {
+                    return;
+                };
+                let served =
+                    panic::catch_unwind(AssertUnwindSafe(|| handle(stream, peer, &for_thread)));
+                if served.is_err() {
+                    log::error!("{peer}: the connection's thread panicked; the server goes on");
+                }
             });
         if let Err(error) = spawned {
             shared.active.fetch_sub(1, Ordering::SeqCst);
-            log::error!("{peer}: cannot start a thread: {error}; connection dropped");
+            log::error!("{peer}: cannot start a thread: {error}; refusing with 503");
+            if let Some(stream) = slot.lock().ok().and_then(|mut s| s.take()) {
+                refuse(stream, &Rejection::ServiceUnavailable);
+            }
         }
     }
 }
@@ -231,7 +315,14 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
             }
             log::info!("{peer}: {line} → 101 Switching Protocols");
             match Connection::new(stream, peer, &leftover, Arc::clone(config)) {
-                Ok(connection) => handler(connection),
+                Ok(connection) => {
+                    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+                    shared
+                        .open()
+                        .insert(id, (connection.writer(), connection.socket()));
+                    let _registered = Registered(shared, id);
+                    handler(connection);
+                }
                 Err(error) => log::warn!("{peer}: {error}"),
             }
         }
