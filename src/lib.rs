@@ -1,12 +1,29 @@
 //! # wslab: a teaching WebSocket server
 //!
-//! The crate is read beside the tutorial in `tutorial/`. Each module belongs to
-//! one chapter:
+//! wslab walks from a bare TCP socket to a hardened chat server, one chapter at
+//! a time, and is correct by RFC 6455 at every step. The crate is read beside
+//! the tutorial in `tutorial/`; each module belongs to one chapter, and each
+//! chapter's program is `examples/stepN.rs`.
 //!
 //! | chapter | module | what it holds |
 //! |---|---|---|
 //! | 1–3 | [`reverse`] | the line-reversing service of the first three steps |
+//! | 4 | [`handshake`] | reading and checking the HTTP upgrade request; the 101 and the errors |
+//! | 4, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
+//! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode |
+//! | 5 | [`mask`] | unmasking: the byte loop, and the fast version checked against it |
+//! | 5 | [`trace`] | annotated frame dumps for the classroom |
+//! | 6 | [`message`] | the sans-I/O receiver: frames to messages, every rule of §5 |
+//! | 6 | [`utf8`] | UTF-8 validated as it arrives, failing fast |
+//! | 6 | [`close`] | close codes and the Close frame's payload |
+//! | 6 | [`error`] | every protocol error, named after its rule, and its close code |
+//! | 6 | [`connection`] | the blocking loop over one socket: pings, closing, batched writes |
+//! | 7 | [`chat`] | the chat room: a bounded queue and a writer thread per member |
+//! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
+//!
+//! Only [`server`] and [`connection`] touch sockets. Everything else works on
+//! byte slices, so every rule can be tested without a network.
 
 pub mod chat;
 pub mod cli;
