@@ -26,7 +26,7 @@ fn main() {
         .addr("127.0.0.1:8080")
         .unwrap_or_else(|error| cli::exit_with(&error, &usage));
     let config = Config::from_cli(&args).unwrap_or_else(|error| cli::exit_with(&error, &usage));
-    let room = Room::new(config.chat_queue, config.chat_max_message);
+    let room = Room::new(&config);
     let server = match Server::bind(addr, config) {
         Ok(server) => server,
         Err(error) => {

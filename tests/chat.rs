@@ -1,0 +1,681 @@
+//! The chat room of chapter 7, driven by several real clients over loopback:
+//! announcements, per-sender order, JSON escaping, a member that stops
+//! reading (dropped in the real room, freezing the naive one), and every way a
+//! client can leave. See `tutorial/07-the-chat-room.md`.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+use wslab::chat::Room;
+use wslab::config::Config;
+use wslab::server::{Server, ServerHandle};
+
+/// Every read in these tests gives up after this long: a hang is a failure.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A server whose only route is `/chat`, served by `room`.
+fn serve(room: &Arc<Room>, config: Config) -> ServerHandle {
+    let room = Arc::clone(room);
+    Server::bind("127.0.0.1:0", config)
+        .unwrap()
+        .websocket("/chat", move |connection| room.serve(connection))
+        .spawn()
+        .unwrap()
+}
+
+/// The default configuration, with timeouts long enough that none of them
+/// can be what ends a connection in a test that does not ask for it.
+fn config() -> Config {
+    Config {
+        idle_timeout: Duration::from_secs(120),
+        ..Config::default()
+    }
+}
+
+/// A minimal WebSocket client: raw frames over a `TcpStream`, so a test can
+/// stop reading, half-close, or reset the connection at will.
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Frame {
+    Text(String),
+    Binary(Vec<u8>),
+    Close(Option<u16>),
+    Ping(Vec<u8>),
+    Pong,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.set_write_timeout(Some(PATIENCE)).unwrap();
+        write!(
+            stream,
+            "GET /chat HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .unwrap();
+        let mut client = Client {
+            stream,
+            buf: Vec::new(),
+        };
+        let end = loop {
+            if let Some(end) = client.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+            client.fill().expect("the handshake's response");
+        };
+        let head = String::from_utf8_lossy(&client.buf[..end]).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+        client.buf.drain(..end);
+        client
+    }
+
+    /// Connects and reads the welcome and the announcement of our own join.
+    fn join(addr: SocketAddr) -> (Client, String) {
+        let mut client = Client::connect(addr);
+        let welcome = client.recv();
+        assert_eq!(field(&welcome, "type"), "welcome", "{welcome}");
+        let name = field(&welcome, "name").to_owned();
+        let join = client.recv();
+        assert_eq!(field(&join, "type"), "join");
+        assert_eq!(field(&join, "name"), name);
+        (client, name)
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        match self.stream.read(&mut chunk)? {
+            0 => Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(())
+            }
+        }
+    }
+
+    /// The next frame from the server (servers never fragment chat messages).
+    fn frame(&mut self) -> io::Result<Frame> {
+        loop {
+            if let Some((opcode, payload, used)) = parse_server_frame(&self.buf) {
+                self.buf.drain(..used);
+                return Ok(match opcode {
+                    0x1 => Frame::Text(String::from_utf8(payload).unwrap()),
+                    0x2 => Frame::Binary(payload),
+                    0x8 if payload.len() >= 2 => {
+                        Frame::Close(Some(u16::from_be_bytes([payload[0], payload[1]])))
+                    }
+                    0x8 => Frame::Close(None),
+                    0x9 => Frame::Ping(payload),
+                    0xA => Frame::Pong,
+                    other => panic!("unexpected opcode {other:#x}"),
+                });
+            }
+            self.fill()?;
+        }
+    }
+
+    /// The next text message; pings are answered on the way.
+    fn recv(&mut self) -> String {
+        loop {
+            match self.frame() {
+                Ok(Frame::Text(text)) => return text,
+                Ok(Frame::Ping(payload)) => send_frame(&mut self.stream, 0xA, &payload).unwrap(),
+                Ok(other) => panic!("expected a text message, got {other:?}"),
+                Err(error) => panic!("expected a text message: {error}"),
+            }
+        }
+    }
+
+    /// Reads until the server's Close frame, skipping messages: its code, or
+    /// `None` if the connection ended without one. Then hangs up, as a
+    /// client does once the closing handshake is done.
+    fn close_code(mut self) -> Option<u16> {
+        loop {
+            match self.frame() {
+                Ok(Frame::Close(code)) => return code,
+                Ok(_) => {}
+                Err(error) if is_timeout(&error) => panic!("no close within {PATIENCE:?}"),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn send(&mut self, text: &str) {
+        send_frame(&mut self.stream, 0x1, text.as_bytes()).unwrap();
+    }
+
+    /// A second handle that sends, for a thread of its own.
+    fn sender(&self) -> TcpStream {
+        self.stream.try_clone().unwrap()
+    }
+}
+
+/// `(opcode, payload, bytes used)` if `buf` starts with a whole frame.
+fn parse_server_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
+    let (&b0, &b1) = (buf.first()?, buf.get(1)?);
+    assert_eq!(b1 & 0x80, 0, "server frames are not masked");
+    assert_eq!(b0 & 0x80, 0x80, "chat messages come in one frame");
+    let (len, start) = match b1 & 0x7F {
+        126 => (
+            u16::from_be_bytes(buf.get(2..4)?.try_into().unwrap()) as usize,
+            4,
+        ),
+        127 => (
+            u64::from_be_bytes(buf.get(2..10)?.try_into().unwrap()) as usize,
+            10,
+        ),
+        n => (n as usize, 2),
+    };
+    let payload = buf.get(start..start + len)?.to_vec();
+    Some((b0 & 0x0F, payload, start + len))
+}
+
+/// Writes one masked frame, as a client must (RFC 6455 §5.3).
+fn send_frame(stream: &mut impl Write, opcode: u8, payload: &[u8]) -> io::Result<()> {
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![0x80 | opcode];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n if n <= 0xFFFF => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&key);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    stream.write_all(&frame)
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// The raw (still escaped) value of `"key":"…"` or `"key":123` in `json`.
+fn field<'a>(json: &'a str, key: &str) -> &'a str {
+    let tag = format!("\"{key}\":");
+    let start = json
+        .find(&tag)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + tag.len();
+    let rest = &json[start..];
+    if let Some(rest) = rest.strip_prefix('"') {
+        let mut escaped = false;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '"' if !escaped => return &rest[..i],
+                '\\' => escaped = !escaped,
+                _ => escaped = false,
+            }
+        }
+        panic!("unterminated string in {json}");
+    }
+    let end = rest.find([',', '}']).unwrap();
+    &rest[..end]
+}
+
+/// Polls `done` until it holds, for at most `PATIENCE`.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn join_rename_and_leave_are_announced() {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let mut a = Client::connect(server.addr());
+    assert_eq!(
+        a.recv(),
+        r#"{"type":"welcome","name":"guest-1","members":1}"#
+    );
+    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-1","members":1}"#);
+    let mut b = Client::connect(server.addr());
+    assert_eq!(
+        b.recv(),
+        r#"{"type":"welcome","name":"guest-2","members":2}"#
+    );
+    assert_eq!(b.recv(), r#"{"type":"join","name":"guest-2","members":2}"#);
+    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-2","members":2}"#);
+
+    a.send(r#"{"type":"rename","name":"  ana "}"#);
+    let renamed = r#"{"type":"rename","from":"guest-1","to":"ana"}"#;
+    assert_eq!(a.recv(), renamed);
+    assert_eq!(b.recv(), renamed);
+
+    for (wanted, why) in [
+        ("ANA", "the name ANA is taken"),
+        (
+            "guest-7",
+            "names starting with guest- are given by the server",
+        ),
+        ("", "a name has 1 to 24 characters"),
+        ("a\\u0007b", "a name cannot contain control characters"),
+    ] {
+        b.send(&format!(r#"{{"type":"rename","name":"{wanted}"}}"#));
+        assert_eq!(b.recv(), format!(r#"{{"type":"error","text":"{why}"}}"#));
+    }
+    b.send("still guest-2");
+    let said = r#"{"type":"message","from":"guest-2","text":"still guest-2"}"#;
+    assert_eq!(a.recv(), said, "a heard none of b's failed renames");
+    assert_eq!(b.recv(), said);
+    assert_eq!(room.names(), ["ana", "guest-2"]);
+
+    send_frame(&mut b.stream, 0x8, &1000u16.to_be_bytes()).unwrap();
+    assert_eq!(b.close_code(), Some(1000));
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":1}"#);
+    assert_eq!(room.len(), 1);
+    eventually("b's thread ends", || server.active() == 1);
+}
+
+#[test]
+fn plain_text_is_a_chat_message() {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let (mut a, _) = Client::join(server.addr());
+    let url = format!("ws://{}/chat", server.addr());
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (mut browserish, _) = tungstenite::client(url.as_str(), stream).unwrap();
+    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-2","members":2}"#);
+
+    // What the PHP posts do from a browser's console: `ws.send("hi")`.
+    browserish.send("hi".into()).unwrap();
+    browserish.send(r#"{"not":"ours"}"#.into()).unwrap();
+    assert_eq!(
+        a.recv(),
+        r#"{"type":"message","from":"guest-2","text":"hi"}"#
+    );
+    assert_eq!(
+        a.recv(),
+        r#"{"type":"message","from":"guest-2","text":"{\"not\":\"ours\"}"}"#
+    );
+    let mut texts = Vec::new();
+    while texts.len() < 4 {
+        if let tungstenite::Message::Text(text) = browserish.read().unwrap() {
+            texts.push(text);
+        }
+    }
+    assert_eq!(
+        texts[2],
+        r#"{"type":"message","from":"guest-2","text":"hi"}"#
+    );
+
+    // Empty and blank messages are not broadcast.
+    a.send("");
+    a.send(" \n ");
+    a.send(r#"{"type":"message","text":"  "}"#);
+    a.send("after the blanks");
+    assert_eq!(
+        a.recv(),
+        r#"{"type":"message","from":"guest-1","text":"after the blanks"}"#
+    );
+}
+
+#[test]
+fn json_escaping_round_trips() {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let (mut a, _) = Client::join(server.addr());
+    let (mut b, _) = Client::join(server.addr());
+    a.recv();
+
+    // Sent as JSON with every kind of escape; comes back in the server's
+    // spelling: only what RFC 8259 requires is escaped.
+    a.send(concat!(
+        r#"{"type":"message","text":"quote \" backslash \\ slash \/ "#,
+        r#"controls \b\f\n\r\t\u0000\u001F non-ASCII \u00e9 中文 \ud83d\ude00 "#,
+        r#"</script><img src=x onerror=alert(1)>"}"#
+    ));
+    let expected = concat!(
+        r#"{"type":"message","from":"guest-1","text":"quote \" backslash \\ slash / "#,
+        r#"controls \u0008\u000c\n\r\t\u0000\u001f non-ASCII é 中文 😀 "#,
+        r#"</script><img src=x onerror=alert(1)>"}"#
+    );
+    assert_eq!(b.recv(), expected);
+    assert_eq!(a.recv(), expected);
+
+    // Sent as plain text: the same characters, raw, are escaped on the way out.
+    a.send("quote \" backslash \\ controls \u{8}\u{c}\n\r\t\u{0}\u{1f} é 中文 😀 </script>");
+    let expected = concat!(
+        r#"{"type":"message","from":"guest-1","text":"quote \" backslash \\ "#,
+        r#"controls \u0008\u000c\n\r\t\u0000\u001f é 中文 😀 </script>"}"#
+    );
+    assert_eq!(b.recv(), expected);
+    assert_eq!(a.recv(), expected);
+
+    // Names too.
+    b.send(r#"{"type":"rename","name":"\"</b> é"}"#);
+    assert_eq!(
+        a.recv(),
+        r#"{"type":"rename","from":"guest-2","to":"\"</b> é"}"#
+    );
+}
+
+#[test]
+fn broadcast_keeps_each_senders_order() {
+    const CLIENTS: usize = 3;
+    const EACH: usize = 300;
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        clients.push(Client::join(server.addr()).0);
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        for _ in i + 1..CLIENTS {
+            assert_eq!(field(&client.recv(), "type"), "join");
+        }
+    }
+    let readers: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut client)| {
+            let mut sender = client.sender();
+            thread::spawn(move || {
+                for n in 0..EACH {
+                    let text = format!("{i}:{n}");
+                    send_frame(&mut sender, 0x1, text.as_bytes()).unwrap();
+                }
+            });
+            thread::spawn(move || {
+                (0..CLIENTS * EACH)
+                    .map(|_| field(&client.recv(), "text").to_owned())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let seen: Vec<Vec<String>> = readers.into_iter().map(|r| r.join().unwrap()).collect();
+    for order in &seen {
+        let mut next = [0usize; CLIENTS];
+        for text in order {
+            let (sender, n) = text.split_once(':').unwrap();
+            let (sender, n): (usize, usize) = (sender.parse().unwrap(), n.parse().unwrap());
+            assert_eq!(n, next[sender], "sender {sender}'s messages out of order");
+            next[sender] += 1;
+        }
+        assert_eq!(next, [EACH; CLIENTS]);
+    }
+    // The room's lock orders all broadcasts, so everyone sees the same story.
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(room.stats().dropped, 0);
+}
+
+/// Reads `client` on a thread of its own and passes every text message on.
+/// The thread ends at the server's Close frame, or when the socket ends
+/// (shut it down through [`Client::sender`] to stop it).
+fn listen(mut client: Client) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || loop {
+        match client.frame() {
+            Ok(Frame::Text(text)) => {
+                let _ = tx.send(text);
+            }
+            Ok(Frame::Close(_)) => return,
+            Ok(_) => {}
+            Err(error) if is_timeout(&error) => {}
+            Err(_) => return,
+        }
+    });
+    rx
+}
+
+/// Sends numbered 2 KiB messages until `stop` is set, then `done`; returns
+/// how many it sent, and whether a write waited longer than `patience` (the
+/// server stopped reading).
+fn chatter(
+    mut stream: TcpStream,
+    stop: Arc<AtomicBool>,
+    limit: usize,
+    patience: Duration,
+) -> (usize, bool) {
+    stream.set_write_timeout(Some(patience)).unwrap();
+    let padding = "x".repeat(2000);
+    let mut sent = 0;
+    while !stop.load(Ordering::SeqCst) && sent < limit {
+        let text = format!("{sent} {padding}");
+        match send_frame(&mut stream, 0x1, text.as_bytes()) {
+            Ok(()) => sent += 1,
+            Err(error) if is_timeout(&error) => return (sent, true),
+            Err(error) => panic!("{error}"),
+        }
+    }
+    send_frame(&mut stream, 0x1, b"done").unwrap();
+    (sent, false)
+}
+
+/// Reads `rx` until `done` from both `senders`, checking that each sender's
+/// numbered messages come complete and in order. Returns how many came from
+/// each, and every announcement (join, leave…) seen on the way.
+fn tally(rx: &mpsc::Receiver<String>, senders: [&str; 2]) -> ([usize; 2], Vec<String>) {
+    let mut counts = [0; 2];
+    let mut done = [false; 2];
+    let mut announcements = Vec::new();
+    while done != [true, true] {
+        let message = rx.recv_timeout(PATIENCE).expect("a message");
+        if field(&message, "type") != "message" {
+            announcements.push(message);
+            continue;
+        }
+        let who = senders
+            .iter()
+            .position(|s| *s == field(&message, "from"))
+            .expect("a known sender");
+        let text = field(&message, "text");
+        if text == "done" {
+            done[who] = true;
+            continue;
+        }
+        let n: usize = text.split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(n, counts[who], "{}'s messages out of order", senders[who]);
+        counts[who] += 1;
+    }
+    (counts, announcements)
+}
+
+/// A member that joins first and then never reads, and two that chat.
+fn stalled_room(room: &Arc<Room>) -> (ServerHandle, Client, Client, Client) {
+    let server = serve(room, config());
+    let (stalled, _) = Client::join(server.addr());
+    let (mut a, _) = Client::join(server.addr());
+    let (b, _) = Client::join(server.addr());
+    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-3","members":3}"#);
+    (server, stalled, a, b)
+}
+
+#[test]
+fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
+    let room = Room::new(&config());
+    let (server, stalled, a, b) = stalled_room(&room);
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders = [a.sender(), b.sender()].map(|stream| {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || chatter(stream, stop, 100_000, PATIENCE))
+    });
+    let (a_rx, b_rx) = (listen(a), listen(b));
+
+    // The stalled member's socket buffers take a few MiB before its writer
+    // blocks and its queue fills: a few thousand 2 KiB messages.
+    eventually("the stalled member is dropped", || {
+        room.stats().dropped == 1
+    });
+    // Then a thousand more messages each.
+    let at_drop = room.stats();
+    let enough = Instant::now();
+    while enough.elapsed() < Duration::from_millis(50) {
+        thread::yield_now();
+    }
+    stop.store(true, Ordering::SeqCst);
+    let sent = senders.map(|s| s.join().unwrap());
+    assert!(!sent[0].1 && !sent[1].1, "the server kept reading a and b");
+    assert!(
+        sent[0].0 + sent[1].0 >= 2000,
+        "thousands of messages: {sent:?}"
+    );
+
+    for rx in [&a_rx, &b_rx] {
+        let (counts, announcements) = tally(rx, ["guest-2", "guest-3"]);
+        assert_eq!(counts, [sent[0].0, sent[1].0], "everything, in order");
+        assert_eq!(
+            announcements,
+            [r#"{"type":"leave","name":"guest-1","members":2}"#]
+        );
+    }
+    let stats = room.stats();
+    assert_eq!((stats.members, stats.dropped), (2, 1));
+    assert_eq!(at_drop.members, 2);
+    let queue = config().chat_queue;
+    assert!(
+        stats.peak_backlog <= queue + 1,
+        "{stats:?}: bounded by the queue"
+    );
+    assert!(stats.peak_backlog >= queue, "{stats:?}: the queue did fill");
+
+    // Both of its server threads have ended, though it never read a byte.
+    eventually("the dropped member's threads end", || server.active() == 2);
+    // Reading at last, it finds the backlog its socket held, then a 1008
+    // (if the writer was idle when the room dropped it) or just the end.
+    assert!(matches!(stalled.close_code(), Some(1008) | None));
+}
+
+#[test]
+fn a_stalled_member_freezes_the_naive_room() {
+    let room = Room::with_naive_broadcast(&config());
+    let (_server, stalled, a, b) = stalled_room(&room);
+    let mut b_sender = b.sender();
+    let (a_sender, a_rx, b_rx) = (a.sender(), listen(a), listen(b));
+    let stop = Arc::new(AtomicBool::new(false));
+    // `a` talks until its own writes stop getting through: the server's
+    // thread for `a` is stuck writing to the stalled member, holding the room.
+    let (sent, frozen) = chatter(a_sender, stop, 100_000, Duration::from_secs(1));
+    assert!(frozen, "the naive room kept up with {sent} messages");
+
+    // Nothing moves now, for anyone: `b` hears nothing, not even itself.
+    while b_rx.recv_timeout(Duration::from_millis(500)).is_ok() {}
+    send_frame(&mut b_sender, 0x1, b"anyone there?").unwrap();
+    assert!(
+        b_rx.recv_timeout(Duration::from_secs(1)).is_err(),
+        "the room still moved"
+    );
+
+    // The stalled client goes away; its reset fails the stuck write, and the
+    // room moves again: `b` finally hears itself.
+    drop(stalled);
+    let heard = r#"{"type":"message","from":"guest-3","text":"anyone there?"}"#;
+    while b_rx.recv_timeout(PATIENCE).expect("the room moves again") != heard {}
+    drop(a_rx);
+    assert_eq!(room.stats().members, 2);
+}
+
+#[test]
+fn abrupt_disconnects_are_leaves() {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let (mut a, _) = Client::join(server.addr());
+    let (fin, _) = Client::join(server.addr());
+    let (rst, _) = Client::join(server.addr());
+    a.recv();
+    a.recv();
+
+    // A FIN without a Close frame: what a killed browser tab often sends.
+    fin.stream.shutdown(Shutdown::Write).unwrap();
+    let left = r#"{"type":"leave","name":"guest-2","members":2}"#;
+    assert_eq!(a.recv(), left);
+    eventually("the FIN member's threads end", || server.active() == 2);
+
+    // A reset: closing a socket with unread bytes makes the kernel send RST
+    // instead of FIN. The leave announcement above is such bytes.
+    rst.stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert!(rst.stream.peek(&mut [0u8; 1]).unwrap() > 0);
+    drop(rst);
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-3","members":1}"#);
+    eventually("the RST member's threads end", || server.active() == 1);
+    assert_eq!(room.names(), ["guest-1"]);
+}
+
+#[test]
+fn a_silent_peer_is_caught_by_the_ping() {
+    let config = Config {
+        idle_timeout: Duration::from_millis(300),
+        ..Config::default()
+    };
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (mut a, _) = Client::join(server.addr());
+    // Joins, then neither reads nor answers the server's ping, like a peer
+    // whose cable was pulled.
+    let (_silent, _) = Client::join(server.addr());
+    a.recv();
+    // `a` answers its pings inside `recv`, so only the silent one goes.
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":1}"#);
+    eventually("the silent member's threads end", || server.active() == 1);
+}
+
+#[test]
+fn oversized_and_binary_messages_end_the_membership() {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let (mut a, _) = Client::join(server.addr());
+    let (mut big, _) = Client::join(server.addr());
+    let (mut binary, _) = Client::join(server.addr());
+    for _ in 0..2 {
+        a.recv();
+    }
+    big.recv();
+
+    let limit = config().chat_max_message;
+    let just_fits = "x".repeat(limit);
+    big.send(&just_fits);
+    assert_eq!(field(&a.recv(), "text").len(), limit);
+    big.send(&"x".repeat(limit + 1));
+    assert_eq!(big.close_code(), Some(1009));
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":2}"#);
+
+    send_frame(&mut binary.stream, 0x2, b"\x00\x01").unwrap();
+    assert_eq!(binary.close_code(), Some(1003));
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-3","members":1}"#);
+    eventually("their threads end", || server.active() == 1);
+}
+
+#[test]
+fn many_members_come_and_go() {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    let (mut watcher, _) = Client::join(server.addr());
+    for round in 0..20 {
+        let (mut client, name) = Client::join(server.addr());
+        assert_eq!(name, format!("guest-{}", round + 2));
+        assert_eq!(field(&watcher.recv(), "members"), "2");
+        client.send(&format!("round {round}"));
+        assert_eq!(field(&watcher.recv(), "text"), format!("round {round}"));
+        if round % 2 == 0 {
+            send_frame(&mut client.stream, 0x8, &1001u16.to_be_bytes()).unwrap();
+        }
+        drop(client);
+        let leave = watcher.recv();
+        assert_eq!(
+            (field(&leave, "type"), field(&leave, "members")),
+            ("leave", "1")
+        );
+    }
+    eventually("all their threads end", || server.active() == 1);
+    assert_eq!(room.stats().dropped, 0);
+}
