@@ -31,6 +31,8 @@ pub enum LineError {
     TooLong,
     /// The line is not valid UTF-8, so it has no characters to reverse.
     NotUtf8,
+    /// The read timeout (`TcpStream::set_read_timeout`) expired before a whole line arrived.
+    TimedOut,
     /// The socket failed.
     Io(io::Error),
 }
@@ -41,6 +43,7 @@ impl std::fmt::Display for LineError {
             LineError::Closed => write!(f, "the client closed the connection without sending"),
             LineError::TooLong => write!(f, "line longer than {MAX_LINE} bytes"),
             LineError::NotUtf8 => write!(f, "the line is not valid UTF-8"),
+            LineError::TimedOut => write!(f, "no complete line within the read timeout"),
             LineError::Io(error) => write!(f, "{error}"),
         }
     }
@@ -59,8 +62,7 @@ pub fn read_line(reader: &mut impl Read) -> Result<String, LineError> {
         if filled == buf.len() {
             return Err(LineError::TooLong);
         }
-        let n = reader.read(&mut buf[filled..]).map_err(LineError::Io)?;
-        log::debug!("read {n} bytes");
+        let n = read_some(reader, &mut buf[filled..])?;
         if n == 0 {
             if filled == 0 {
                 return Err(LineError::Closed);
@@ -73,6 +75,32 @@ pub fn read_line(reader: &mut impl Read) -> Result<String, LineError> {
     String::from_utf8(line.to_vec()).map_err(|_| LineError::NotUtf8)
 }
 // ANCHOR_END: read_line
+
+// ANCHOR: read_some
+/// One `read`, with its two special errors sorted out: `Interrupted` (a signal
+/// arrived first) is retried, and a timeout, which Unix reports as `WouldBlock`
+/// and Windows as `TimedOut`, becomes [`LineError::TimedOut`].
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, LineError> {
+    loop {
+        match reader.read(buf) {
+            Ok(n) => {
+                log::debug!("read {n} bytes");
+                return Ok(n);
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(LineError::TimedOut)
+            }
+            Err(error) => return Err(LineError::Io(error)),
+        }
+    }
+}
+// ANCHOR_END: read_some
 
 // ANCHOR: serve
 /// One whole conversation: greet, read a line, answer it reversed, or explain
@@ -142,6 +170,32 @@ mod tests {
             read_line(&mut &b"\xff\xfe\n"[..]),
             Err(LineError::NotUtf8)
         ));
+    }
+
+    /// A reader that fails with each of `errors` in turn, then reads `rest`.
+    struct Failing(Vec<io::ErrorKind>, &'static [u8]);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.pop() {
+                Some(kind) => Err(kind.into()),
+                None => self.1.read(buf),
+            }
+        }
+    }
+
+    #[test]
+    fn interrupted_reads_are_retried_and_timeouts_are_named() {
+        let interrupted = vec![io::ErrorKind::Interrupted; 3];
+        assert_eq!(read_line(&mut Failing(interrupted, b"ok\n")).unwrap(), "ok");
+        for kind in [io::ErrorKind::WouldBlock, io::ErrorKind::TimedOut] {
+            let result = read_line(&mut Failing(vec![kind], b"late\n"));
+            assert!(matches!(result, Err(LineError::TimedOut)), "{kind:?}");
+        }
+        let reset = read_line(&mut Failing(vec![io::ErrorKind::ConnectionReset], b""));
+        assert!(
+            matches!(reset, Err(LineError::Io(e)) if e.kind() == io::ErrorKind::ConnectionReset)
+        );
     }
 
     #[test]
