@@ -1,0 +1,59 @@
+//! The scenarios behind the tutorial's *Run it* transcripts, one file per
+//! chapter. A scenario runs real programs once and returns the text of each
+//! `<!-- run: NAME -->` block it declares, in the declared order.
+
+mod ch01;
+mod ch02;
+mod ch03;
+
+/// One run of the programs, and the transcript blocks it produces.
+pub struct Scenario {
+    /// The names of its `<!-- run: NAME -->` blocks, in the order `run` returns them.
+    pub blocks: &'static [&'static str],
+    pub run: fn() -> Vec<(&'static str, String)>,
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        blocks: &["step1-listening", "step1-nc", "step1-log"],
+        run: ch01::first_client,
+    },
+    Scenario {
+        blocks: &["step1-bad-input", "step1-bad-input-log"],
+        run: ch01::bad_input,
+    },
+    Scenario {
+        blocks: &["step1-debug-log"],
+        run: ch01::a_line_in_two_reads,
+    },
+    Scenario {
+        blocks: &["step2-hello"],
+        run: ch02::hello,
+    },
+    Scenario {
+        blocks: &["step2-refused"],
+        run: ch02::refused,
+    },
+    Scenario {
+        blocks: &["step1-blocked-log", "step1-unblocked-log"],
+        run: ch03::step1_blocks,
+    },
+    Scenario {
+        blocks: &["step3-nc", "step3-log"],
+        run: ch03::step3_does_not_block,
+    },
+    Scenario {
+        blocks: &["step3-threads"],
+        run: ch03::a_thread_per_client,
+    },
+    Scenario {
+        blocks: &["step3-timeout-log"],
+        run: ch03::a_silent_client_times_out,
+    },
+];
+
+/// What a reader types to connect to the step servers.
+pub const NC: &str = "nc 127.0.0.1 7878";
+
+/// Where the step servers listen by default, as the transcripts show them.
+pub const STEP_ADDR: &str = "127.0.0.1:7878";
