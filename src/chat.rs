@@ -226,7 +226,7 @@ impl Room {
             },
         );
         let count = members.len();
-        log::info!("{peer}: joined the chat as {name} ({count} members)");
+        log::info!("{peer}: joined the chat as {name} ({count} in the room)");
         let welcome = Json::new("welcome")
             .str("name", &name)
             .num("members", count);
@@ -243,7 +243,7 @@ impl Room {
         if let Some(member) = members.remove(&id) {
             let count = members.len();
             log::info!(
-                "{}: {} left the chat ({count} members)",
+                "{}: {} left the chat ({count} in the room)",
                 member.peer,
                 member.name
             );
@@ -362,7 +362,11 @@ impl Room {
     fn drop_member(&self, member: &Member) {
         self.dropped.fetch_add(1, Ordering::SeqCst);
         let Some(outbox) = &member.outbox else {
-            log::warn!("{}: {} dropped: a write failed", member.peer, member.name);
+            log::warn!(
+                "{}: {} dropped from the chat: a write failed",
+                member.peer,
+                member.name
+            );
             let _ = member.socket.shutdown(Shutdown::Both);
             return;
         };
