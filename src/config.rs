@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::str::FromStr;
 use std::time::Duration;
 
+// ANCHOR: config
 /// The server's limits. `Config::default()` is what `cargo run --release` uses.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -47,6 +48,7 @@ pub struct Config {
     /// chain needs a few KiB; only the pages touched become resident memory.
     pub stack_size: usize,
 }
+// ANCHOR_END: config
 
 impl Default for Config {
     fn default() -> Config {

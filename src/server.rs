@@ -377,6 +377,7 @@ fn close_gently(stream: TcpStream, timeout: Duration) {
     while let Ok(1..) = reader.read(&mut scratch) {}
 }
 
+// ANCHOR: deadline
 /// A reader with a deadline for all its reads together, not each one: a
 /// client that sends a byte every few seconds still runs out of time.
 struct Deadline<'a> {
@@ -404,3 +405,4 @@ impl Read for Deadline<'_> {
         stream.read(buf)
     }
 }
+// ANCHOR_END: deadline

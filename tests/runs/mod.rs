@@ -5,6 +5,7 @@
 mod ch01;
 mod ch02;
 mod ch03;
+mod ch08;
 
 /// One run of the programs, and the transcript blocks it produces.
 pub struct Scenario {
@@ -49,6 +50,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         blocks: &["step3-timeout-log"],
         run: ch03::a_silent_client_times_out,
+    },
+    Scenario {
+        blocks: &["step8-slow-client", "step8-busy", "step8-log"],
+        run: ch08::tiny_limits,
     },
 ];
 
