@@ -10,7 +10,7 @@ use wslab::{cli, reverse};
 const USAGE: &str = "usage: cargo run --example step1 -- [--addr HOST:PORT] [--clients N]
 
   --addr HOST:PORT  where to listen (default 127.0.0.1:7878)
-  --clients N       stop after serving N clients (default 5, as in seed 004)";
+  --clients N       stop after serving N clients (default 5, as in post 004)";
 
 fn main() {
     cli::init_logging();
@@ -52,6 +52,6 @@ fn main() {
         drop(stream);
         log::info!("closed {peer}");
     }
-    log::info!("served {served} clients, stopping");
+    log::info!("client limit reached, stopping");
     // ANCHOR_END: accept_loop
 }
