@@ -414,6 +414,17 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// Panics unless the program exited with `code` and logged a line that
+    /// contains `needle`.
+    pub fn expect_failure(&self, code: i32, needle: &str) {
+        assert_eq!(self.status.code(), Some(code), "{}", self.output());
+        assert!(
+            self.stderr.iter().any(|line| line.contains(needle)),
+            "no log line with {needle:?}\n{}",
+            self.output()
+        );
+    }
+
     /// Everything it wrote, for assertion messages.
     pub fn output(&self) -> String {
         format!(
