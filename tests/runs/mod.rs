@@ -5,6 +5,9 @@
 mod ch01;
 mod ch02;
 mod ch03;
+mod ch04;
+mod ch05;
+mod ch06;
 mod ch08;
 
 /// One run of the programs, and the transcript blocks it produces.
@@ -50,6 +53,26 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         blocks: &["step3-timeout-log"],
         run: ch03::a_silent_client_times_out,
+    },
+    Scenario {
+        blocks: &["step4-handshake", "step4-version-8"],
+        run: ch04::handshake_and_refusal,
+    },
+    Scenario {
+        blocks: &["step5-trace"],
+        run: ch05::trace_hello,
+    },
+    Scenario {
+        blocks: &["step6-fragments"],
+        run: ch06::fragments_around_a_ping,
+    },
+    Scenario {
+        blocks: &["step6-protocol-errors"],
+        run: ch06::protocol_errors,
+    },
+    Scenario {
+        blocks: &["step6-idle-timeout"],
+        run: ch06::a_silent_client_is_pinged_then_dropped,
     },
     Scenario {
         blocks: &["step8-slow-client", "step8-busy", "step8-log"],

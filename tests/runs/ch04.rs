@@ -1,0 +1,131 @@
+//! Chapter 4, the opening handshake: step4 upgrades one raw client and refuses
+//! one that asks for version 8. Also the raw-client helpers of chapters 5 and 6:
+//! every frame is masked with the RFC's key, so the dumps never change.
+
+use super::{NC, STEP_ADDR};
+use crate::common::{Client, Launch, Ports, Running, Transcript};
+
+/// The log filter that turns on chapter 5's frame dumps.
+pub const TRACE: &str = "info,wslab::trace=trace";
+
+/// The masking key of RFC 6455 §5.7's examples.
+pub const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// First bytes of the frames the scenarios send (FIN | opcode).
+pub const TEXT_FIRST: u8 = 0x01;
+pub const LAST_CONTINUATION: u8 = 0x80;
+pub const PING: u8 = 0x89;
+const CLOSE: u8 = 0x88;
+
+/// A client frame with a payload of at most 125 bytes, masked with [`KEY`].
+pub fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() <= 125, "the 7-bit length form only");
+    let mut frame = vec![first, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&KEY);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ KEY[i % 4]));
+    frame
+}
+
+/// Starts `example` with `args` and the log filter `filter` (shown, since the
+/// tests set `RUST_LOG` for every program), and the ports to show for it.
+pub fn start(example: &str, args: &[&str], filter: &str) -> (Running, Ports) {
+    let server = Launch::example(example)
+        .args(args)
+        .env("RUST_LOG", filter)
+        .start();
+    let mut ports = Ports::new();
+    ports.server(server.addr, STEP_ADDR);
+    (server, ports)
+}
+
+/// Sends a Close with 1000 and checks that the server sent `before`, then
+/// answered with the same code (unmasked) and closed.
+pub fn close_normally(client: &mut Client, server: &Running, before: &[u8]) {
+    client.send(&masked(CLOSE, &1000u16.to_be_bytes()));
+    let mut expected = before.to_vec();
+    expected.extend_from_slice(&[0x88, 0x02, 0x03, 0xe8]);
+    assert_eq!(client.read_to_end().unwrap(), expected);
+    server.expect_log("closed by the client");
+}
+
+/// A handshake request with the RFC's key (§1.3), as a reader would type it.
+pub fn request(path: &str, connection: &str, key_header: &str, version: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {STEP_ADDR}\r\nUpgrade: websocket\r\n\
+         Connection: {connection}\r\n{key_header}: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: {version}\r\n\r\n"
+    )
+}
+
+/// Reads a response head, through its blank line.
+fn read_head(client: &mut Client) -> String {
+    let mut head = String::new();
+    loop {
+        let line = client.read_line();
+        head.push_str(&line);
+        if line == "\r\n" {
+            return head;
+        }
+    }
+}
+
+/// Connects to `server`, numbers the client in `ports`, sends `request` and
+/// checks that the answer is a 101 with the RFC's accept value.
+pub fn upgrade(server: &Running, ports: &mut Ports, request: &str) -> Client {
+    let mut client = Client::connect(server.addr);
+    ports.client(client.local_addr());
+    client.send(request.as_bytes());
+    let head = read_head(&mut client);
+    assert!(
+        head.starts_with("HTTP/1.1 101 Switching Protocols\r\n")
+            && head.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{head}"
+    );
+    client
+}
+
+/// A client that upgrades `path` with the plain RFC request.
+pub fn websocket(server: &Running, ports: &mut Ports, path: &str) -> Client {
+    upgrade(
+        server,
+        ports,
+        &request(path, "Upgrade", "Sec-WebSocket-Key", "13"),
+    )
+}
+
+/// step4 with its heads logged: a Firefox-like request with a lower-case
+/// header name is upgraded and closed properly; version 8 gets 426.
+pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
+    let (server, mut ports) = start("step4", &[], "info,wslab::server=debug");
+
+    let firefox_like = request("/", "keep-alive, Upgrade", "sec-websocket-key", "13");
+    let mut client = upgrade(&server, &mut ports, &firefox_like);
+    close_normally(&mut client, &server, b"");
+
+    let version_8 = request("/", "Upgrade", "Sec-WebSocket-Key", "8");
+    let mut refused = Client::connect(server.addr);
+    ports.client(refused.local_addr());
+    refused.send(version_8.as_bytes());
+    let answer = refused.read_all();
+    assert!(
+        answer.starts_with("HTTP/1.1 426 Upgrade Required\r\n")
+            && answer.contains("\r\nSec-WebSocket-Version: 13\r\n"),
+        "{answer}"
+    );
+    server.expect_log("426 Upgrade Required");
+
+    let printf = format!("printf '{}' | {NC}", version_8.replace("\r\n", "\\r\\n"));
+    vec![
+        (
+            "step4-handshake",
+            Transcript::server(&server).render(&mut ports),
+        ),
+        (
+            "step4-version-8",
+            Transcript::new()
+                .command(&printf)
+                .text(&answer)
+                .render(&mut ports),
+        ),
+    ]
+}
