@@ -1,0 +1,39 @@
+# wslab: the commands the README and the tutorial name.
+#
+#   make test        every test (the one command CI runs, with make lint)
+#   make lint        formatting and clippy, warnings as errors
+#   make doc         the API docs, warnings as errors
+#   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
+#   make run         the main server (release build)
+#   make bless       rewrite the tutorial's quoted code and transcripts from the
+#                    sources and the programs; review the diff afterwards
+
+CARGO ?= cargo
+STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9 step10
+
+.PHONY: test lint doc run bless $(STEPS)
+
+# `cargo test` builds the examples the tests start; the explicit build first
+# makes a compile error show up once, before any test output.
+test:
+	$(CARGO) build --all-targets
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+doc:
+	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --no-deps
+
+run:
+	$(CARGO) run --release -- $(ARGS)
+
+$(STEPS): step%:
+	$(CARGO) run --example $@ -- $(ARGS)
+
+# `cargo test --test NAME` does not build the examples, so build them first.
+bless:
+	$(CARGO) build --examples
+	WSLAB_BLESS=1 $(CARGO) test --test tutorial --test tutorial_runs
