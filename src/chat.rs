@@ -184,6 +184,7 @@ impl Room {
     }
     // ANCHOR_END: serve
 
+    // ANCHOR: join
     /// Adds the member, starts its writer thread, welcomes it and tells everyone.
     fn join(&self, connection: &Connection) -> io::Result<(u64, Option<JoinHandle<()>>)> {
         let peer = connection.peer();
@@ -235,6 +236,7 @@ impl Room {
         self.broadcast(&mut members, join.end());
         Ok((id, thread))
     }
+    // ANCHOR_END: join
 
     /// Removes the member if it is still here and tells the others. A member
     /// the room dropped is gone already, and its leaving was announced then.
@@ -254,6 +256,7 @@ impl Room {
         }
     }
 
+    // ANCHOR: handle
     /// Acts on one text message from member `id`.
     fn handle(&self, id: u64, text: &str) {
         match Command::parse(text) {
@@ -275,6 +278,7 @@ impl Room {
             Command::Rename(wanted) => self.rename(id, &wanted),
         }
     }
+    // ANCHOR_END: handle
 
     fn rename(&self, id: u64, wanted: &str) {
         let mut members = self.lock();

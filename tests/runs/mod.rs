@@ -8,6 +8,7 @@ mod ch03;
 mod ch04;
 mod ch05;
 mod ch06;
+mod ch07;
 mod ch08;
 
 /// One run of the programs, and the transcript blocks it produces.
@@ -73,6 +74,14 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         blocks: &["step6-idle-timeout"],
         run: ch06::a_silent_client_is_pinged_then_dropped,
+    },
+    Scenario {
+        blocks: &["step7-log"],
+        run: ch07::two_tabs,
+    },
+    Scenario {
+        blocks: &["step7-slow-member"],
+        run: ch07::a_member_that_stops_reading,
     },
     Scenario {
         blocks: &["step8-slow-client", "step8-busy", "step8-log"],
