@@ -7,11 +7,13 @@
 #   make run         the main server (release build)
 #   make bless       rewrite the tutorial's quoted code and transcripts from the
 #                    sources and the programs; review the diff afterwards
+#   make fuzz        each cargo-fuzz target for FUZZ_SECONDS (default 60); needs
+#                    nightly and `cargo install cargo-fuzz`; not part of CI
 
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9 step10
 
-.PHONY: test lint doc run bless $(STEPS)
+.PHONY: test lint doc run bless fuzz $(STEPS)
 
 # `cargo test` builds the examples the tests start; the explicit build first
 # makes a compile error show up once, before any test output.
@@ -37,3 +39,13 @@ $(STEPS): step%:
 bless:
 	$(CARGO) build --examples
 	WSLAB_BLESS=1 $(CARGO) test --test tutorial --test tutorial_runs
+
+# libFuzzer through cargo-fuzz, which needs a nightly toolchain. Bounded in
+# time; a finding stops it and leaves the input in fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := receiver handshake
+
+fuzz:
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+		$(CARGO) +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
