@@ -1,41 +1,26 @@
 //! Chapter 8, hardening: step8 with tiny limits, and each defence firing.
 
+use super::ch04::{close_normally, websocket, KEY};
 use super::{NC, STEP_ADDR};
 use crate::common::{Client, Launch, Ports, Running, Transcript, TIMEOUT};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The RFC's sample request (§1.3), for `/echo`.
-const UPGRADE: &[u8] = b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1:7878\r\n\
-    Upgrade: websocket\r\nConnection: Upgrade\r\n\
-    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
-/// A masked client frame with the RFC's key (§5.7), for payloads under 64 KiB.
-fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
-    const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-    let mut frame = vec![first];
-    match payload.len() {
-        len @ 0..=125 => frame.push(0x80 | len as u8),
-        len => {
-            frame.push(0x80 | 126);
-            frame.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&KEY);
-    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ KEY[i % 4]));
-    frame
-}
-
-/// A WebSocket client past its handshake, as a browser tab would be.
+/// A client past its handshake on `/echo`, as a browser tab would be. The
+/// server logs the 101 after sending it: wait for that, so the log is in order.
 fn open(server: &Running, ports: &mut Ports) -> Client {
-    let mut client = Client::connect(server.addr);
-    ports.client(client.local_addr());
-    client.send(UPGRADE);
-    assert_eq!(client.read_line(), "HTTP/1.1 101 Switching Protocols\r\n");
-    while client.read_line() != "\r\n" {}
-    // The server logs the 101 after sending it: wait, so the log is in order.
+    let client = websocket(server, ports, "/echo");
     server.expect_log(&format!("{}: GET /echo → 101", client.local_addr()));
     client
+}
+
+/// A masked text message of `len` bytes in one frame, as `ws.send` sends it.
+fn big_text(len: u16) -> Vec<u8> {
+    let mut frame = vec![0x81, 0x80 | 126];
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&KEY);
+    frame.extend((0..len as usize).map(|i| b'x' ^ KEY[i % 4]));
+    frame
 }
 
 /// The server's threads, from `/proc` (this transcript needs Linux).
@@ -88,7 +73,7 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
     let busy = third.read_all();
     server.expect_log("refused: 2 connections already");
 
-    first.send(&masked(0x81, "x".repeat(2000).as_bytes()));
+    first.send(&big_text(2000));
     let closed = first.read_to_end().unwrap_or_else(|(bytes, _)| bytes);
     assert_eq!(
         (closed[0], &closed[2..4]),
@@ -96,9 +81,7 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
         "a Close with 1009: {closed:?}"
     );
     server.expect_log("closing with 1009");
-    second.send(&masked(0x88, &1000u16.to_be_bytes()));
-    let _ = second.read_to_end();
-    server.expect_log("closed by the client: 1000");
+    close_normally(&mut second, &server, b"");
     drop((first, second));
     wait_idle(&server, idle);
 
