@@ -26,6 +26,13 @@ fn serve(room: &Arc<Room>, config: Config) -> ServerHandle {
         .unwrap()
 }
 
+/// A real room with the test configuration, and a server for it.
+fn open_room() -> (Arc<Room>, ServerHandle) {
+    let room = Room::new(&config());
+    let server = serve(&room, config());
+    (room, server)
+}
+
 /// The default configuration, with timeouts long enough that none of them
 /// can be what ends a connection in a test that does not ask for it.
 fn config() -> Config {
@@ -240,8 +247,7 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn join_rename_and_leave_are_announced() {
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (room, server) = open_room();
     let mut a = Client::connect(server.addr());
     assert_eq!(
         a.recv(),
@@ -288,8 +294,7 @@ fn join_rename_and_leave_are_announced() {
 
 #[test]
 fn plain_text_is_a_chat_message() {
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (_room, server) = open_room();
     let (mut a, _) = Client::join(server.addr());
     let url = format!("ws://{}/chat", server.addr());
     let stream = TcpStream::connect(server.addr()).unwrap();
@@ -332,8 +337,7 @@ fn plain_text_is_a_chat_message() {
 
 #[test]
 fn json_escaping_round_trips() {
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (_room, server) = open_room();
     let (mut a, _) = Client::join(server.addr());
     let (mut b, _) = Client::join(server.addr());
     a.recv();
@@ -374,8 +378,7 @@ fn json_escaping_round_trips() {
 fn broadcast_keeps_each_senders_order() {
     const CLIENTS: usize = 3;
     const EACH: usize = 300;
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (room, server) = open_room();
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
         clients.push(Client::join(server.addr()).0);
@@ -587,8 +590,7 @@ fn a_stalled_member_freezes_the_naive_room() {
 
 #[test]
 fn abrupt_disconnects_are_leaves() {
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (room, server) = open_room();
     let (mut a, _) = Client::join(server.addr());
     let (fin, _) = Client::join(server.addr());
     let (rst, _) = Client::join(server.addr());
@@ -631,8 +633,7 @@ fn a_silent_peer_is_caught_by_the_ping() {
 
 #[test]
 fn oversized_and_binary_messages_end_the_membership() {
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (_room, server) = open_room();
     let (mut a, _) = Client::join(server.addr());
     let (mut big, _) = Client::join(server.addr());
     let (mut binary, _) = Client::join(server.addr());
@@ -657,8 +658,7 @@ fn oversized_and_binary_messages_end_the_membership() {
 
 #[test]
 fn many_members_come_and_go() {
-    let room = Room::new(&config());
-    let server = serve(&room, config());
+    let (room, server) = open_room();
     let (mut watcher, _) = Client::join(server.addr());
     for round in 0..20 {
         let (mut client, name) = Client::join(server.addr());
