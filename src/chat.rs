@@ -19,7 +19,7 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -381,7 +381,8 @@ impl Room {
             self.queue_len
         );
         outbox.dropped.store(true, Ordering::SeqCst);
-        if let Err(TryLockError::WouldBlock) = member.writer.try_lock() {
+        let writer_idle = member.writer.try_lock().is_ok();
+        if !writer_idle {
             let _ = member.socket.shutdown(Shutdown::Both);
         }
     }
