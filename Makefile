@@ -10,11 +10,14 @@
 #                    sources and the programs; review the diff afterwards
 #   make fuzz        each cargo-fuzz target for FUZZ_SECONDS (default 60); needs
 #                    nightly and `cargo install cargo-fuzz`; not part of CI
+#   make bench       wslab, tungstenite and a raw TCP echo side by side (chapter 9),
+#                    about 2 minutes; ARGS=--quick for a 25-second check
+#   make bench-scale 10,000 idle connections and the memory each one costs
 
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9 step10
 
-.PHONY: test browser-test lint doc run bless fuzz $(STEPS)
+.PHONY: test browser-test lint doc run bless fuzz bench bench-scale $(STEPS)
 
 # `cargo test` builds the examples the tests start; the explicit build first
 # makes a compile error show up once, before any test output. --no-fail-fast
@@ -62,3 +65,16 @@ fuzz:
 	cd fuzz && for target in $(FUZZ_TARGETS); do \
 		$(CARGO) +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
+
+# Release builds: a debug build measures the compiler's checks, not the code.
+# Both raise the open-files limit to the hard limit for their run: a chat room
+# of 1,000 members, and 10,000 idle connections, need more than the common 1,024.
+BENCH_PROGRAMS := --bin wslab --example bench_load --example bench_echo
+
+bench:
+	$(CARGO) build --release $(BENCH_PROGRAMS)
+	ulimit -n "$$(ulimit -Hn)"; $(CARGO) run --release --example bench_load -- $(ARGS)
+
+bench-scale:
+	$(CARGO) build --release $(BENCH_PROGRAMS)
+	ulimit -n "$$(ulimit -Hn)"; $(CARGO) run --release --example bench_load -- --scale 10000 $(ARGS)
