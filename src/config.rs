@@ -90,8 +90,7 @@ pub const FLAGS: &[&str] = &[
 ];
 
 /// `--help` text for [`FLAGS`], with the defaults.
-pub const FLAGS_HELP: &str = "\
-  --max-head BYTES            longest request head (default 8KiB)
+pub const FLAGS_HELP: &str = "  --max-head BYTES            longest request head (default 8KiB)
   --max-headers N             most header lines (default 64)
   --max-frame BYTES           largest frame (default 16MiB)
   --max-message BYTES         largest message (default 16MiB)

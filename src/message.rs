@@ -43,11 +43,24 @@ pub struct Limits {
 
 /// A data message whose frames are still arriving.
 #[derive(Debug)]
-struct Partial {
-    text: bool,
-    data: Vec<u8>,
-    utf8: Utf8Validator,
+enum Partial {
+    /// Checked as it arrives (§8.1), and built into a `String` at the same time.
+    Text(Utf8Validator),
+    Binary(Vec<u8>),
 }
+
+impl Partial {
+    fn len(&self) -> usize {
+        match self {
+            Partial::Text(text) => text.len(),
+            Partial::Binary(data) => data.len(),
+        }
+    }
+}
+
+/// While a binary payload larger than the read buffer arrives, and nothing
+/// else is buffered, reads go straight into the message this much at a time.
+const DIRECT_READ: usize = 64 * 1024;
 
 /// Where the receiver is in the byte stream.
 #[derive(Debug)]
@@ -72,6 +85,10 @@ pub struct Receiver {
     limits: Limits,
     state: State,
     message: Option<Partial>,
+    /// Whether [`Receiver::space`] last offered room in the message itself.
+    direct: bool,
+    /// Bytes at the end of that message, zeroed and offered, not yet read into.
+    unfilled: usize,
 }
 
 impl Receiver {
@@ -85,6 +102,8 @@ impl Receiver {
             limits,
             state: State::Header,
             message: None,
+            direct: false,
+            unfilled: 0,
         }
     }
 
@@ -92,8 +111,24 @@ impl Receiver {
     /// Room to read more bytes into. Call [`Receiver::filled`] with how many
     /// were read. Only call this when [`Receiver::next_received`] has returned `Ok(None)`.
     pub fn space(&mut self) -> &mut [u8] {
+        self.direct = false;
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
+            if let (State::Payload { remaining, .. }, Some(Partial::Binary(data))) =
+                (&self.state, &mut self.message)
+            {
+                if self.unfilled > 0 || *remaining > self.buf.len() as u64 {
+                    if self.unfilled == 0 {
+                        // Room for bytes on their way: the header's length was
+                        // checked against the limits, and DIRECT_READ bounds it.
+                        self.unfilled = (*remaining).min(DIRECT_READ as u64) as usize;
+                        data.resize(data.len() + self.unfilled, 0);
+                    }
+                    self.direct = true;
+                    let from = data.len() - self.unfilled;
+                    return &mut data[from..];
+                }
+            }
         } else if self.end == self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
             (self.start, self.end) = (0, self.end - self.start);
@@ -103,8 +138,30 @@ impl Receiver {
 
     /// Records that `n` bytes were read into [`Receiver::space`].
     pub fn filled(&mut self, n: usize) {
-        self.end += n;
-        debug_assert!(self.end <= self.buf.len());
+        if !self.direct {
+            self.end += n;
+            debug_assert!(self.end <= self.buf.len());
+            return;
+        }
+        // The bytes landed in the message: unmask them where they are.
+        let (
+            Some(Partial::Binary(data)),
+            State::Payload {
+                key,
+                offset,
+                remaining,
+                ..
+            },
+        ) = (&mut self.message, &mut self.state)
+        else {
+            unreachable!("space() offers the message only inside a binary payload");
+        };
+        let from = data.len() - self.unfilled;
+        apply_mask(&mut data[from..from + n], *key, *offset);
+        self.unfilled -= n;
+        *offset += n;
+        *remaining -= n as u64;
+        self.direct = false;
     }
 
     /// Copies `bytes` in: for tests, and for bytes that arrived with the handshake.
@@ -191,18 +248,14 @@ impl Receiver {
                     if available == 0 && remaining > 0 {
                         return Ok(None);
                     }
-                    let partial = self.message.as_mut().expect("a data frame opens a message");
-                    let from = partial.data.len();
-                    partial
-                        .data
-                        .extend_from_slice(&self.buf[self.start..self.start + available]);
-                    apply_mask(&mut partial.data[from..], key, offset);
+                    let piece = &mut self.buf[self.start..self.start + available];
+                    apply_mask(piece, key, offset);
                     self.start += available;
-                    if partial.text {
-                        partial
-                            .utf8
-                            .feed(&partial.data)
-                            .map_err(|_| ProtocolError::InvalidUtf8)?;
+                    match self.message.as_mut().expect("a data frame opens a message") {
+                        Partial::Text(text) => {
+                            text.push(piece).map_err(|_| ProtocolError::InvalidUtf8)?
+                        }
+                        Partial::Binary(data) => data.extend_from_slice(piece),
                     }
                     let remaining = remaining - available as u64;
                     if remaining > 0 {
@@ -262,7 +315,8 @@ impl Receiver {
                 max,
             });
         }
-        let so_far = self.message.as_ref().map_or(0, |m| m.data.len()) as u64;
+        debug_assert_eq!(self.unfilled, 0, "a payload ends before the next header");
+        let so_far = self.message.as_ref().map_or(0, Partial::len) as u64;
         let max = self.limits.max_message;
         if so_far + header.payload_len > max as u64 {
             return Err(ProtocolError::MessageTooBig {
@@ -275,36 +329,29 @@ impl Receiver {
     // ANCHOR_END: check
 
     fn open_message(&mut self, header: &FrameHeader) {
-        if header.opcode != OpCode::Continuation {
-            // Reserve only what has already arrived: the declared length is a claim.
-            let arrived = (self.end - self.start).min(header.payload_len as usize);
-            self.message = Some(Partial {
-                text: header.opcode == OpCode::Text,
-                data: Vec::with_capacity(arrived),
-                utf8: Utf8Validator::default(),
-            });
+        // Reserve only what has already arrived: the declared length is a claim.
+        let arrived = (self.end - self.start).min(header.payload_len as usize);
+        match header.opcode {
+            OpCode::Text => {
+                self.message = Some(Partial::Text(Utf8Validator::with_capacity(arrived)))
+            }
+            OpCode::Binary => self.message = Some(Partial::Binary(Vec::with_capacity(arrived))),
+            _ => {} // a continuation adds to the message already open
         }
     }
 
     fn finish_message(&mut self) -> Result<Received, ProtocolError> {
-        let partial = self.message.take().expect("a final frame ends a message");
-        trace::payload(
-            &partial.data,
-            if partial.text {
-                OpCode::Text
-            } else {
-                OpCode::Binary
-            },
-        );
-        if !partial.text {
-            return Ok(Received::Message(Message::Binary(partial.data)));
+        let message = match self.message.take().expect("a final frame ends a message") {
+            Partial::Text(text) => {
+                Message::Text(text.finish().map_err(|_| ProtocolError::InvalidUtf8)?)
+            }
+            Partial::Binary(data) => Message::Binary(data),
+        };
+        match &message {
+            Message::Text(text) => trace::payload(text.as_bytes(), OpCode::Text),
+            Message::Binary(data) => trace::payload(data, OpCode::Binary),
         }
-        partial
-            .utf8
-            .finish(&partial.data)
-            .map_err(|_| ProtocolError::InvalidUtf8)?;
-        let text = String::from_utf8(partial.data).map_err(|_| ProtocolError::InvalidUtf8)?;
-        Ok(Received::Message(Message::Text(text)))
+        Ok(Received::Message(message))
     }
 }
 
@@ -313,5 +360,80 @@ fn control(opcode: OpCode, payload: Vec<u8>) -> Result<Received, ProtocolError> 
         OpCode::Ping => Ok(Received::Ping(payload)),
         OpCode::Pong => Ok(Received::Pong(payload)),
         _ => Ok(Received::Close(parse_close_payload(&payload)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::MAX_HEADER_LEN;
+
+    const LIMITS: Limits = Limits {
+        max_frame: 1 << 20,
+        max_message: 1 << 20,
+    };
+
+    fn masked(opcode: OpCode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let header = FrameHeader {
+            fin,
+            mask: Some(key),
+            ..FrameHeader::server(opcode, payload.len())
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let len = header.encode(&mut head);
+        let mut frame = head[..len].to_vec();
+        frame.extend_from_slice(payload);
+        apply_mask(&mut frame[len..], key, 0);
+        frame
+    }
+
+    fn feed_in_pieces(bytes: &[u8], piece: usize) -> Vec<Received> {
+        let mut receiver = Receiver::new(LIMITS, 256);
+        let mut received = Vec::new();
+        for chunk in bytes.chunks(piece) {
+            received.extend(receiver.feed(chunk).unwrap());
+        }
+        assert!(!receiver.has_buffered());
+        received
+    }
+
+    #[test]
+    fn a_large_binary_message_read_straight_into_itself_arrives_whole() {
+        // Larger than the 256-byte buffer, so `space` offers the message's own
+        // Vec, and larger than DIRECT_READ, so it does so more than once.
+        let payload: Vec<u8> = (0..DIRECT_READ * 2 + 1000)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut bytes = masked(OpCode::Binary, false, &payload[..70_000]);
+        bytes.extend(masked(OpCode::Ping, true, b"between"));
+        bytes.extend(masked(OpCode::Continuation, true, &payload[70_000..]));
+        bytes.extend(masked(OpCode::Binary, true, b"next"));
+        for piece in [1, 3, 255, 256, 257, 4096, DIRECT_READ + 1, bytes.len()] {
+            assert_eq!(
+                feed_in_pieces(&bytes, piece),
+                [
+                    Received::Ping(b"between".to_vec()),
+                    Received::Message(Message::Binary(payload.clone())),
+                    Received::Message(Message::Binary(b"next".to_vec())),
+                ],
+                "pieces of {piece} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn a_text_message_is_built_once_whatever_the_pieces() {
+        let text = "你好, κόσμε 🎉 ".repeat(100);
+        let (first, second) = text.as_bytes().split_at(1001); // inside a character
+        let mut bytes = masked(OpCode::Text, false, first);
+        bytes.extend(masked(OpCode::Continuation, true, second));
+        for piece in [1, 2, 3, 5, 256, bytes.len()] {
+            assert_eq!(
+                feed_in_pieces(&bytes, piece),
+                [Received::Message(Message::Text(text.clone()))],
+                "pieces of {piece} bytes"
+            );
+        }
     }
 }

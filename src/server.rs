@@ -210,12 +210,13 @@ impl Drop for ServerHandle {
 
 // ANCHOR: accept_loop
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    for stream in listener.incoming() {
+    loop {
+        let accepted = listener.accept();
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let stream = match stream {
-            Ok(stream) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 // Out of file descriptors (EMFILE) and the like: wait for
                 // connections to end instead of spinning on the error.
@@ -223,9 +224,6 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
                 thread::sleep(Duration::from_millis(100));
                 continue;
             }
-        };
-        let Ok(peer) = stream.peer_addr() else {
-            continue;
         };
         if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
             shared.active.fetch_sub(1, Ordering::SeqCst);
@@ -300,7 +298,11 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(rejection) => return reject(stream, peer, "?", rejection),
     };
     let line = format!("{} {}", request.method, request.target);
-    match route(&request, shared) {
+    let answer = route(&request, shared);
+    // A connection may stay open for hours: keep nothing of its request but the line.
+    drop(request);
+    drop(head);
+    match answer {
         Err(rejection) => reject(stream, peer, &line, rejection),
         Ok(Answer::Page(html)) => {
             log::info!("{peer}: {line} → 200 OK");
@@ -313,6 +315,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
             if let Err(error) = stream.write_all(response.as_bytes()) {
                 return log::info!("{peer}: {error}");
             }
+            drop(response);
             log::info!("{peer}: {line} → 101 Switching Protocols");
             match Connection::new(stream, peer, &leftover, Arc::clone(config)) {
                 Ok(connection) => {
