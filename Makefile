@@ -1,7 +1,8 @@
 # wslab: the commands the README and the tutorial name.
 #
 #   make test        every test (the one command CI runs, with make lint)
-#   make browser-test  the chat page in headless chromium (part of make test)
+#   make browser-test  the chat page in headless chromium, directly and through
+#                    nginx with TLS (part of make test)
 #   make lint        formatting and clippy, warnings as errors
 #   make doc         the API docs, warnings as errors
 #   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
@@ -15,7 +16,7 @@
 #   make bench-scale 10,000 idle connections and the memory each one costs
 
 CARGO ?= cargo
-STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9 step10
+STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
 .PHONY: test browser-test lint doc run bless fuzz bench bench-scale $(STEPS)
 
@@ -28,15 +29,18 @@ test: browser-test
 	$(CARGO) test --doc
 
 # Chapter 7's page in Debian's chromium, driven by playwright-core from the
-# lock file (no browser download). The test starts the server on a free
-# loopback port and kills it however the test ends. Under CI=true a missing
-# chromium fails the test instead of skipping it.
+# lock file (no browser download), and chapter 10's: the same page over https
+# through Debian's nginx running deploy/nginx.conf. Each test starts its
+# processes on free loopback ports and kills them however it ends. Under
+# CI=true a missing chromium, nginx or openssl fails the test instead of
+# skipping it.
 WSLAB_BIN ?= $(CURDIR)/target/debug/wslab
 
 browser-test:
 	$(CARGO) build --bin wslab
 	cd tests/browser && npm ci --no-audit --no-fund
 	cd tests/browser && WSLAB_BIN="$(WSLAB_BIN)" node chat.spec.mjs
+	cd tests/browser && WSLAB_BIN="$(WSLAB_BIN)" node nginx.spec.mjs
 
 lint:
 	$(CARGO) fmt --check

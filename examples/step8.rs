@@ -7,7 +7,7 @@
 //! `cargo run --example step8 -- --max-connections 2 --handshake-timeout 2s --max-message 1KiB`
 
 use wslab::cli::{self, Cli};
-use wslab::config::{Config, FLAGS, FLAGS_HELP};
+use wslab::config::{Config, FLAGS, FLAGS_HELP, SWITCHES};
 use wslab::connection::echo;
 use wslab::server::Server;
 
@@ -20,7 +20,7 @@ Echoes every message on ws://HOST:PORT/echo, within the limits below.
 fn main() {
     cli::init_logging();
     let usage = format!("{USAGE}\n{FLAGS_HELP}");
-    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), &[]);
+    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), SWITCHES);
     let addr = args
         .addr("127.0.0.1:7878")
         .unwrap_or_else(|error| cli::exit_with(&error, &usage));

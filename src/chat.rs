@@ -10,13 +10,13 @@
 
 use crate::close::{close_payload, CloseCode};
 use crate::config::Config;
-use crate::connection::{Connection, SharedWriter, Writer};
+use crate::connection::{Connection, Peer, SharedWriter, Writer};
 use crate::frame::OpCode;
 use crate::message::Message;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,7 +42,7 @@ type Outgoing = Arc<str>;
 /// Someone in the room, as the room sees them.
 struct Member {
     name: String,
-    peer: SocketAddr,
+    peer: Peer,
     /// The connection's sending half, shared with its reader thread (pongs).
     writer: SharedWriter,
     /// Another handle to the socket, to shut it without taking `writer`'s lock.

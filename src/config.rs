@@ -47,6 +47,11 @@ pub struct Config {
     /// Stack of each connection thread. Default 256 KiB: our deepest call
     /// chain needs a few KiB; only the pages touched become resident memory.
     pub stack_size: usize,
+    /// Whether the log names the client from `X-Forwarded-For` (its last
+    /// entry) instead of the socket's peer. Default off: any client can send
+    /// that header, so it is true only when a proxy we run sets it on every
+    /// request, as the nginx of chapter 10 does.
+    pub trust_proxy: bool,
 }
 // ANCHOR_END: config
 
@@ -68,6 +73,7 @@ impl Default for Config {
             chat_queue: 256,
             allowed_origins: Vec::new(),
             stack_size: 256 * 1024,
+            trust_proxy: false,
         }
     }
 }
@@ -89,7 +95,10 @@ pub const FLAGS: &[&str] = &[
     "--stack-size",
 ];
 
-/// `--help` text for [`FLAGS`], with the defaults.
+/// The switches that set a [`Config`]; they take no value.
+pub const SWITCHES: &[&str] = &["--trust-proxy"];
+
+/// `--help` text for [`FLAGS`] and [`SWITCHES`], with the defaults.
 pub const FLAGS_HELP: &str = "  --max-head BYTES            longest request head (default 8KiB)
   --max-headers N             most header lines (default 64)
   --max-frame BYTES           largest frame (default 16MiB)
@@ -103,6 +112,8 @@ pub const FLAGS_HELP: &str = "  --max-head BYTES            longest request head
   --chat-queue N              messages waiting per chat member (default 256)
   --allow-origin LIST         comma-separated allowed Origins (default: all)
   --stack-size BYTES          stack of each connection thread (default 256KiB)
+  --trust-proxy               log the client named by X-Forwarded-For, as set
+                              by a proxy in front of us (default: ignore it)
 
 BYTES is a number with an optional unit: 512, 8KiB, 16MiB. TIME is a number
 with a unit: 500ms, 10s, 2m. Every number must be at least 1.";
@@ -160,8 +171,9 @@ fn split_unit(text: &str) -> (&str, &str) {
 
 impl Config {
     // ANCHOR: from_cli
-    /// The defaults, overridden by whichever of [`FLAGS`] were given. A bad
-    /// value is an error that names its flag; nothing falls back silently.
+    /// The defaults, overridden by whichever of [`FLAGS`] and [`SWITCHES`]
+    /// were given. A bad value is an error that names its flag; nothing falls
+    /// back silently.
     pub fn from_cli(cli: &Cli) -> Result<Config, CliError> {
         let d = Config::default();
         let bytes = |flag, default: usize| -> Result<usize, CliError> {
@@ -204,6 +216,7 @@ impl Config {
                     .collect()
             }),
             stack_size: bytes("--stack-size", d.stack_size)?,
+            trust_proxy: cli.has("--trust-proxy"),
         })
     }
     // ANCHOR_END: from_cli
@@ -239,12 +252,15 @@ mod tests {
                 "1MiB",
                 "--allow-origin",
                 "http://a, http://b",
+                "--trust-proxy",
             ],
             FLAGS,
-            &[],
+            SWITCHES,
         )
         .unwrap();
         let config = Config::from_cli(&cli).unwrap();
+        assert!(config.trust_proxy);
+        assert!(!Config::default().trust_proxy);
         assert_eq!(config.idle_timeout, Duration::from_secs(2));
         assert_eq!(config.limits.max_frame, 1 << 20);
         assert_eq!(config.allowed_origins, ["http://a", "http://b"]);

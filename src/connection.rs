@@ -13,8 +13,9 @@ use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use crate::message::{Message, Received, Receiver};
 use crate::trace;
+use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -131,11 +132,42 @@ pub enum Ending {
     Timeout,
 }
 
+// ANCHOR: peer
+/// Who is at the other end, as the log names them: the socket's peer address
+/// and, behind a trusted proxy, the client address that the proxy reported.
+/// Shown as `203.0.113.7 via 127.0.0.1:50001`, or as the bare socket address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// The other end of the TCP connection: the client, or a proxy.
+    pub addr: SocketAddr,
+    /// The client's address from `X-Forwarded-For`, if we trust the proxy.
+    pub forwarded_for: Option<IpAddr>,
+}
+// ANCHOR_END: peer
+
+impl From<SocketAddr> for Peer {
+    fn from(addr: SocketAddr) -> Peer {
+        Peer {
+            addr,
+            forwarded_for: None,
+        }
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.forwarded_for {
+            Some(client) => write!(f, "{client} via {}", self.addr),
+            None => write!(f, "{}", self.addr),
+        }
+    }
+}
+
 /// One WebSocket connection after the handshake.
 #[derive(Debug)]
 pub struct Connection {
     stream: Arc<TcpStream>,
-    peer: SocketAddr,
+    peer: Peer,
     receiver: Receiver,
     writer: SharedWriter,
     config: Arc<Config>,
@@ -148,7 +180,7 @@ impl Connection {
     /// after the request head: possibly the first frames already.
     pub fn new(
         stream: TcpStream,
-        peer: SocketAddr,
+        peer: Peer,
         leftover: &[u8],
         config: Arc<Config>,
     ) -> io::Result<Connection> {
@@ -169,8 +201,8 @@ impl Connection {
         Ok(connection)
     }
 
-    /// The client's address.
-    pub fn peer(&self) -> SocketAddr {
+    /// Who the client is.
+    pub fn peer(&self) -> Peer {
         self.peer
     }
 
@@ -336,7 +368,7 @@ fn drain(mut stream: &TcpStream, timeout: Duration) {
     let _ = stream.shutdown(Shutdown::Both);
 }
 
-fn log_ending(peer: SocketAddr, ending: &Ending) {
+fn log_ending(peer: Peer, ending: &Ending) {
     match ending {
         Ending::ClosedByPeer(Some(frame)) if frame.reason.is_empty() => {
             log::info!("{peer}: closed by the client: {}", frame.code)

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use sha1::{Digest, Sha1};
 use std::fmt;
 use std::io::{self, Read};
+use std::net::{IpAddr, SocketAddr};
 
 /// §1.3: the GUID every server appends to the client's key.
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -375,6 +376,38 @@ pub fn check_origin(request: &Request, allowed: &[String]) -> Result<(), Rejecti
     }
 }
 
+// ANCHOR: forwarded_for
+/// The client's address as a reverse proxy reported it: the last entry of
+/// `X-Forwarded-For`. A proxy appends the address it got the request from to
+/// whatever the header already said, so only the last entry was written by
+/// the proxy in front of us; the ones before it came from the client, who can
+/// write anything. `Ok(None)` when there is no such header.
+pub fn forwarded_for(request: &Request) -> Result<Option<IpAddr>, BadForwardedFor> {
+    let Some(value) = request.header_values("X-Forwarded-For").last() else {
+        return Ok(None);
+    };
+    let last = value.rsplit(',').next().unwrap_or_default().trim();
+    last.parse::<IpAddr>()
+        .or_else(|_| last.parse::<SocketAddr>().map(|addr| addr.ip()))
+        .map(Some)
+        .map_err(|_| BadForwardedFor(value.into()))
+}
+// ANCHOR_END: forwarded_for
+
+/// An `X-Forwarded-For` whose last entry is not an IP address (with or without a port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadForwardedFor(pub String);
+
+impl fmt::Display for BadForwardedFor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "X-Forwarded-For {:?} does not end with an IP address",
+            self.0
+        )
+    }
+}
+
 // ANCHOR: switching_protocols
 /// The 101 response. No subprotocol and no extension is selected: a client
 /// that offered some learns, by their absence, that none was accepted (§4.2.2).
@@ -461,5 +494,40 @@ mod tests {
             String::from_utf8(Rejection::UnsupportedVersion("8".into()).response()).unwrap();
         assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
         assert!(response.contains("\r\nSec-WebSocket-Version: 13\r\n"));
+    }
+
+    fn forwarded(values: &[&str]) -> Result<Option<IpAddr>, BadForwardedFor> {
+        let mut head = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+        for value in values {
+            head += &format!("X-Forwarded-For: {value}\r\n");
+        }
+        forwarded_for(&Request::parse(format!("{head}\r\n").as_bytes(), 64).unwrap())
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_last_entry() {
+        let ip = |s: &str| Ok(Some(s.parse::<IpAddr>().unwrap()));
+        assert_eq!(forwarded(&[]), Ok(None));
+        assert_eq!(forwarded(&["203.0.113.7"]), ip("203.0.113.7"));
+        assert_eq!(
+            forwarded(&["10.0.0.1, 198.51.100.2,203.0.113.7"]),
+            ip("203.0.113.7")
+        );
+        assert_eq!(forwarded(&["10.0.0.1", "2001:db8::7"]), ip("2001:db8::7"));
+        assert_eq!(forwarded(&["203.0.113.7:41000"]), ip("203.0.113.7"));
+        assert_eq!(forwarded(&["[2001:db8::7]:41000"]), ip("2001:db8::7"));
+        for bad in [
+            "unknown",
+            "203.0.113.7, ",
+            "203.0.113.7, nonsense",
+            "",
+            "1.2.3",
+        ] {
+            assert_eq!(
+                forwarded(&[bad]),
+                Err(BadForwardedFor(bad.trim().into())),
+                "{bad:?}"
+            );
+        }
     }
 }

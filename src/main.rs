@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal};
 use wslab::chat::Room;
 use wslab::cli::{self, Cli};
-use wslab::config::{Config, FLAGS, FLAGS_HELP};
+use wslab::config::{Config, FLAGS, FLAGS_HELP, SWITCHES};
 use wslab::connection::echo;
 use wslab::server::Server;
 
@@ -21,7 +21,7 @@ const PAGE: &str = include_str!("page/index.html");
 fn main() {
     cli::init_logging();
     let usage = format!("{USAGE}\n{FLAGS_HELP}");
-    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), &[]);
+    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), SWITCHES);
     let addr = args
         .addr("127.0.0.1:8080")
         .unwrap_or_else(|error| cli::exit_with(&error, &usage));

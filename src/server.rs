@@ -5,10 +5,11 @@
 
 use crate::close::{close_payload, CloseCode};
 use crate::config::Config;
-use crate::connection::{is_timeout, Connection, SharedWriter};
+use crate::connection::{is_timeout, Connection, Peer, SharedWriter};
 use crate::frame::OpCode;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
@@ -297,6 +298,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Ok(request) => request,
         Err(rejection) => return reject(stream, peer, "?", rejection),
     };
+    let peer = client(&request, peer, config.trust_proxy);
     let line = format!("{} {}", request.method, request.target);
     let answer = route(&request, shared);
     // A connection may stay open for hours: keep nothing of its request but the line.
@@ -333,6 +335,27 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
 }
 // ANCHOR_END: handle
 
+// ANCHOR: client
+/// Who the log says the client is. Behind a proxy every socket's peer is the
+/// proxy; with `--trust-proxy` the proxy's `X-Forwarded-For` names the client.
+/// Without it the header is ignored, because anyone can send one.
+fn client(request: &Request, addr: SocketAddr, trust_proxy: bool) -> Peer {
+    if !trust_proxy {
+        return addr.into();
+    }
+    match handshake::forwarded_for(request) {
+        Ok(forwarded_for) => Peer {
+            addr,
+            forwarded_for,
+        },
+        Err(bad) => {
+            log::warn!("{addr}: ignoring {bad}");
+            addr.into()
+        }
+    }
+}
+// ANCHOR_END: client
+
 enum Answer {
     Page(Arc<str>),
     Upgrade(String, Handler),
@@ -363,7 +386,7 @@ fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
 }
 // ANCHOR_END: route
 
-fn reject(stream: TcpStream, peer: SocketAddr, line: &str, rejection: Rejection) {
+fn reject(stream: TcpStream, peer: impl Display, line: &str, rejection: Rejection) {
     let (code, reason) = rejection.status();
     log::warn!("{peer}: {line} → {code} {reason}: {rejection}");
     let _ = (&stream).write_all(&rejection.response());

@@ -238,6 +238,24 @@ fn each_step_has_its_chapter_and_each_chapter_its_step() {
 }
 
 #[test]
+fn the_makefile_runs_every_step_and_no_other() {
+    let makefile = book::read("Makefile").expect("the Makefile");
+    let listed: Vec<&str> = makefile
+        .lines()
+        .find_map(|line| line.strip_prefix("STEPS :="))
+        .expect("a `STEPS :=` line in the Makefile")
+        .split_whitespace()
+        .collect();
+    let mut steps: Vec<(u32, String)> = steps();
+    steps.sort();
+    let steps: Vec<String> = steps.iter().map(|(n, _)| format!("step{n}")).collect();
+    assert_eq!(
+        listed, steps,
+        "the Makefile's STEPS must be exactly the examples/stepN.rs there are"
+    );
+}
+
+#[test]
 fn the_indexes_list_every_chapter() {
     let mut problems = Vec::new();
     for index in ["tutorial/README.md", "tutorial/SUMMARY.md", "README.md"] {
