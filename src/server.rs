@@ -312,6 +312,13 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
             close_gently(stream, config.close_timeout);
         }
         Ok(Answer::Upgrade(accept, handler)) => {
+            // Under the lock of the open connections, so that shutdown() either
+            // finds this one registered or we find it stopping: never both missed.
+            let mut open = shared.open();
+            if shared.stopping.load(Ordering::SeqCst) {
+                drop(open);
+                return reject(stream, peer, &line, Rejection::ServiceUnavailable);
+            }
             let response = handshake::switching_protocols(&accept);
             log::debug!("{peer}: response head:\n{}", response.trim_end());
             if let Err(error) = stream.write_all(response.as_bytes()) {
@@ -319,17 +326,15 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
             }
             drop(response);
             log::info!("{peer}: {line} → 101 Switching Protocols");
-            match Connection::new(stream, peer, &leftover, Arc::clone(config)) {
-                Ok(connection) => {
-                    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-                    shared
-                        .open()
-                        .insert(id, (connection.writer(), connection.socket()));
-                    let _registered = Registered(shared, id);
-                    handler(connection);
-                }
-                Err(error) => log::warn!("{peer}: {error}"),
-            }
+            let connection = match Connection::new(stream, peer, &leftover, Arc::clone(config)) {
+                Ok(connection) => connection,
+                Err(error) => return log::warn!("{peer}: {error}"),
+            };
+            let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+            open.insert(id, (connection.writer(), connection.socket()));
+            drop(open);
+            let _registered = Registered(shared, id);
+            handler(connection);
         }
     }
 }

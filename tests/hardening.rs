@@ -377,7 +377,6 @@ fn graceful_shutdown_sends_1001_to_every_connection_and_releases_them_all() {
 }
 
 #[test]
-#[ignore = "BUG: a handshake in progress at shutdown() is upgraded afterwards and served"]
 fn a_handshake_in_progress_at_shutdown_is_not_upgraded_afterwards() {
     let mut server = start(Config {
         close_timeout: Duration::from_millis(500),
