@@ -289,6 +289,21 @@ fn head_over_8_kib_gets_431() {
 }
 
 #[test]
+fn request_line_over_8_kib_gets_431() {
+    let server = serve(Config::default());
+    let headers = upgrade_headers(KEY);
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let long_target = format!("/echo?{}", "a".repeat(9 * 1024));
+    let head = request(&format!("GET {long_target} HTTP/1.1"), &headers);
+    assert_request_rejected(
+        server.addr(),
+        head.as_bytes(),
+        "HTTP/1.1 431 Request Header Fields Too Large",
+        "8192",
+    );
+}
+
+#[test]
 fn head_that_never_ends_within_the_size_limit_gets_431() {
     let server = serve(Config::default());
     let mut stream = connect(server.addr());
