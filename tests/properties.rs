@@ -3,10 +3,15 @@
 //! parser. Whatever the bytes, they never panic and never hold more than their
 //! limits; what is encoded parses back the same; and however a byte stream is
 //! split into reads, it gives the same answers as when it comes whole.
+//! A counting allocator checks "never allocate beyond the limits" directly:
+//! the largest single allocation a parser asks for, whatever length the bytes
+//! claim.
 //! See `tutorial/08-hardening.md#property-tests-and-fuzzing`.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::{self, Read};
 use wslab::close::{CloseCode, CloseFrame};
 use wslab::error::ProtocolError;
@@ -25,6 +30,58 @@ const LARGE: Limits = Limits {
     max_frame: 1 << 20,
     max_message: 1 << 20,
 };
+
+// ---------------------------------------------------------------------------
+// Counting allocations
+
+/// The system allocator, noting the largest single request of each thread.
+struct Counting;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(size: usize) {
+    // `try_with`: the allocator may be called while the thread is ending.
+    let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
+}
+
+// SAFETY: every call is passed on unchanged to `System`, which upholds
+// GlobalAlloc's contract; the counting touches only a thread-local Cell.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// What `f` returns, and the largest single allocation it made on this thread.
+fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LARGEST.with(|largest| largest.set(0));
+    let result = f();
+    (result, LARGEST.with(Cell::get))
+}
+
+#[test]
+fn the_counting_allocator_sees_a_large_allocation() {
+    let (bytes, largest) = largest_allocation(|| vec![1u8; 100_000]);
+    assert_eq!(bytes.len(), 100_000);
+    assert!(largest >= 100_000, "saw only {largest} bytes");
+}
 
 // ---------------------------------------------------------------------------
 // Building client frames, and splitting byte streams
@@ -67,7 +124,9 @@ fn split<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 /// receiver move its bytes around as often as possible.
 fn drive(limits: Limits, reads: &[&[u8]]) -> (Vec<Received>, Option<ProtocolError>) {
     let mut receiver = Receiver::new(limits, 0);
-    let mut received = Vec::new();
+    // Room for every item the bytes could hold (a frame is at least 6 bytes),
+    // so that the receiver's allocations are the only ones that grow.
+    let mut received = Vec::with_capacity(reads.iter().map(|r| r.len()).sum::<usize>() / 6 + 1);
     for read in reads {
         let mut read = *read;
         loop {
@@ -110,6 +169,18 @@ fn assert_within_limits(received: &[Received], limits: Limits) {
         };
         assert!(len <= limits.max_message, "a message of {len} bytes");
     }
+}
+
+/// Asserts the receiver's largest allocation fits its limits: the 256-byte
+/// read buffer, a message that doubled its capacity on the way to the limit,
+/// or the list of what came out of `bytes`; never a length a header claimed.
+fn assert_allocation_within_limits(largest: usize, bytes: &[u8], limits: Limits) {
+    let received_list = (bytes.len() / 6 + 1) * std::mem::size_of::<Received>();
+    let bound = 256.max(2 * limits.max_message).max(received_list);
+    assert!(
+        largest <= bound,
+        "an allocation of {largest} bytes, over {bound}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -303,8 +374,10 @@ proptest! {
         bytes in vec(any::<u8>(), 0..2048),
         cuts in vec(any::<usize>(), 0..16),
     ) {
-        let (received, error) = drive(SMALL, &split(&bytes, &cuts));
+        let reads = split(&bytes, &cuts);
+        let ((received, error), largest) = largest_allocation(|| drive(SMALL, &reads));
         assert_within_limits(&received, SMALL);
+        assert_allocation_within_limits(largest, &bytes, SMALL);
         prop_assert_eq!((received, error), drive(SMALL, &[&bytes]));
     }
 
@@ -321,9 +394,38 @@ proptest! {
             let at = at % bytes.len();
             bytes[at] = value;
         }
-        let (received, error) = drive(SMALL, &split(&bytes, &cuts));
+        let reads = split(&bytes, &cuts);
+        let ((received, error), largest) = largest_allocation(|| drive(SMALL, &reads));
         assert_within_limits(&received, SMALL);
+        assert_allocation_within_limits(largest, &bytes, SMALL);
         prop_assert_eq!((received, error), drive(SMALL, &[&bytes]));
+    }
+
+    #[test]
+    fn a_claimed_length_is_not_allocated_before_its_bytes_arrive(
+        opcode in prop_oneof![Just(OpCode::Text), Just(OpCode::Binary)],
+        claimed in 0..=LARGE.max_frame as u64,
+        arrived in vec(any::<u8>(), 0..512),
+        cuts in vec(any::<usize>(), 0..8),
+    ) {
+        let header = FrameHeader {
+            fin: true,
+            rsv: [false; 3],
+            opcode,
+            mask: Some([1, 2, 3, 4]),
+            payload_len: claimed,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head);
+        let mut bytes = head[..head_len].to_vec();
+        bytes.extend_from_slice(&arrived[..arrived.len().min(claimed as usize)]);
+        let reads = split(&bytes, &cuts);
+        let (_, largest) = largest_allocation(|| drive(LARGE, &reads));
+        // A binary payload bigger than the read buffer may be read straight
+        // into its message, 64 KiB of room at a time (chapter 6): a bound
+        // that does not grow with the claim.
+        let bound = 64 * 1024 + 2 * bytes.len() + 256;
+        prop_assert!(largest <= bound, "claimed {}, {} arrived, {} allocated", claimed, bytes.len(), largest);
     }
 
     #[test]
@@ -433,7 +535,10 @@ proptest! {
         max in 1..512usize,
     ) {
         let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-        match (read_head(&mut Reads::new(&bytes, &cuts), max), end) {
+        let mut reads = Reads::new(&bytes, &cuts);
+        let (result, largest) = largest_allocation(|| read_head(&mut reads, max));
+        prop_assert!(largest <= max, "read_head allocated {} bytes for a limit of {}", largest, max);
+        match (result, end) {
             (Ok((head, leftover)), Some(end)) if end <= max => {
                 prop_assert_eq!(&head[..], &bytes[..end]);
                 prop_assert!(head.len() + leftover.len() <= max);
