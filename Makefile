@@ -22,9 +22,10 @@ STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9 step10
 
 .PHONY: test browser-test lint doc run bless fuzz bench bench-scale lab lab-reset $(STEPS)
 
-# `cargo test` builds the examples the tests start; the explicit build first
-# makes a compile error show up once, before any test output. --no-fail-fast
-# runs every test binary, so one run reports every failure.
+# The lab (lab/) is a default member of the workspace, so these run its
+# checks too. `cargo test` builds the examples the tests start; the explicit
+# build first makes a compile error show up once, before any test output.
+# --no-fail-fast runs every test binary, so one run reports every failure.
 test: browser-test
 	$(CARGO) build --all-targets
 	$(CARGO) test --all-targets --no-fail-fast

@@ -165,3 +165,18 @@ fn the_failure_shown_in_the_tutorial_is_real() {
         .unwrap();
     assert_eq!(shown, outcome.report(""));
 }
+
+/// The instructor notes' table of mistakes names every wrong implementation
+/// and the check that catches it.
+#[test]
+fn the_instructor_notes_list_every_mistake() {
+    let notes = concat!(env!("CARGO_MANIFEST_DIR"), "/../tutorial/instructor.md");
+    let notes = std::fs::read_to_string(notes).unwrap();
+    for wrong in WRONG {
+        let row = format!("| `{}` | `{}` |", wrong.name, wrong.caught_by);
+        assert!(
+            notes.contains(&row),
+            "tutorial/instructor.md has no row with {row}"
+        );
+    }
+}
