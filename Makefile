@@ -70,10 +70,16 @@ endif
 lab:
 	@if [ -n "$(LAB)" ] && [ ! -e lab/work/ch$(LAB).rs ]; then \
 		mkdir -p lab/work && cp lab/stubs/ch$(LAB).rs lab/work/ch$(LAB).rs; fi
-	WSLAB_LAB=$(LAB) $(CARGO) run --quiet --example lab -- $(or $(LAB),help) $(ARGS)
+	WSLAB_LAB=$(or $(LAB),0) $(CARGO) run --quiet --example lab -- $(or $(LAB),help) $(ARGS)
 
+# Without cargo: a file that does not compile is the one most in need of a reset.
 lab-reset:
-	$(CARGO) run --quiet --example lab -- reset $(or $(LAB),help)
+	@if [ -z "$(LAB)" ]; then echo "usage: make lab-reset N (N from 1 to 7)"; exit 2; fi
+	@if [ -e lab/work/ch$(LAB).rs ]; then \
+		mv lab/work/ch$(LAB).rs lab/work/ch$(LAB).rs.bak && \
+		echo "Your lab/work/ch$(LAB).rs is now lab/work/ch$(LAB).rs.bak."; fi
+	@mkdir -p lab/work && cp lab/stubs/ch$(LAB).rs lab/work/ch$(LAB).rs
+	@echo "lab/work/ch$(LAB).rs is the stub again. \`make lab $(LAB)\` checks it."
 
 # `cargo test --test NAME` does not build the examples, so build them first.
 bless:

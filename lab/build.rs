@@ -1,8 +1,9 @@
-//! Writes `$OUT_DIR/student.rs`: one module per chapter, from the student's
-//! `work/chN.rs` when it exists, else from `stubs/chN.rs`. `#[path]` keeps
-//! the real file names in compiler errors. With `WSLAB_LAB=N` (as `make lab N`
-//! sets it), only chapter N is taken from `work/`, so an unfinished file of
-//! another chapter cannot stop this one from compiling.
+//! Writes `$OUT_DIR/student.rs`: one module per chapter. With `WSLAB_LAB=N`
+//! (as `make lab N` sets it), chapter N comes from the student's
+//! `work/chN.rs` if it exists; every other chapter, and every chapter without
+//! `WSLAB_LAB`, comes from `stubs/chN.rs`. So an unfinished lab never stops
+//! another from compiling, and `make test` never compiles `work/` at all.
+//! `#[path]` keeps the real file names in compiler errors.
 
 use std::env;
 use std::fs;
@@ -23,7 +24,7 @@ fn main() {
     let mut out = String::new();
     for n in 1..=7 {
         let mine = work.join(format!("ch{n}.rs"));
-        let from_work = only.is_none_or(|only| only == n) && mine.is_file();
+        let from_work = only == Some(n) && mine.is_file();
         let file = if from_work {
             mine
         } else {
