@@ -6,6 +6,9 @@
 #   make lint        formatting and clippy, warnings as errors
 #   make doc         the API docs, warnings as errors
 #   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
+#   make lab N       check your lab/work/chN.rs, chapter N's exercise (1-7); the
+#                    first run copies it from lab/stubs/ (tutorial/lab.md)
+#   make lab-reset N start chapter N's exercise again from the stub
 #   make run         the main server (release build)
 #   make bless       rewrite the tutorial's quoted code and transcripts from the
 #                    sources and the programs; review the diff afterwards
@@ -18,11 +21,12 @@
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
-.PHONY: test browser-test lint doc run bless fuzz bench bench-scale $(STEPS)
+.PHONY: test browser-test lint doc run bless fuzz bench bench-scale lab lab-reset $(STEPS)
 
-# `cargo test` builds the examples the tests start; the explicit build first
-# makes a compile error show up once, before any test output. --no-fail-fast
-# runs every test binary, so one run reports every failure.
+# The lab (lab/) is a default member of the workspace, so these run its
+# checks too. `cargo test` builds the examples the tests start; the explicit
+# build first makes a compile error show up once, before any test output.
+# --no-fail-fast runs every test binary, so one run reports every failure.
 test: browser-test
 	$(CARGO) build --all-targets
 	$(CARGO) test --all-targets --no-fail-fast
@@ -54,6 +58,32 @@ run:
 
 $(STEPS): step%:
 	$(CARGO) run --example $@ -- $(ARGS)
+
+# `make lab 4`: the chapter is a goal of its own, which does nothing, and
+# LAB picks it out (`make lab LAB=4` works too). WSLAB_LAB=4 builds only
+# chapter 4 from lab/work/, so another chapter's unfinished file cannot
+# stop it compiling. A failing check fails the make.
+LAB_CHAPTERS := 1 2 3 4 5 6 7
+ifneq ($(filter lab lab-reset,$(MAKECMDGOALS)),)
+LAB ?= $(firstword $(filter $(LAB_CHAPTERS),$(MAKECMDGOALS)))
+$(LAB_CHAPTERS):
+	@:
+endif
+
+# The work file is made before the build, so the first build compiles it.
+lab:
+	@if [ -n "$(LAB)" ] && [ ! -e lab/work/ch$(LAB).rs ]; then \
+		mkdir -p lab/work && cp lab/stubs/ch$(LAB).rs lab/work/ch$(LAB).rs; fi
+	WSLAB_LAB=$(or $(LAB),0) $(CARGO) run --quiet --example lab -- $(or $(LAB),help) $(ARGS)
+
+# Without cargo: a file that does not compile is the one most in need of a reset.
+lab-reset:
+	@if [ -z "$(LAB)" ]; then echo "usage: make lab-reset N (N from 1 to 7)"; exit 2; fi
+	@if [ -e lab/work/ch$(LAB).rs ]; then \
+		mv lab/work/ch$(LAB).rs lab/work/ch$(LAB).rs.bak && \
+		echo "Your lab/work/ch$(LAB).rs is now lab/work/ch$(LAB).rs.bak."; fi
+	@mkdir -p lab/work && cp lab/stubs/ch$(LAB).rs lab/work/ch$(LAB).rs
+	@echo "lab/work/ch$(LAB).rs is the stub again. \`make lab $(LAB)\` checks it."
 
 # `cargo test --test NAME` does not build the examples, so build them first.
 bless:

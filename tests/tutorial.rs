@@ -19,10 +19,15 @@ fn report(what: &str, problems: Vec<String>) {
     }
 }
 
-/// The source files whose anchors and chapter references are checked.
+/// The source files whose anchors and chapter references are checked: the
+/// library's, the examples', and the lab's (its hints name sections), but
+/// not the students' own `lab/work/`.
 fn sources() -> Vec<String> {
     let mut files = book::files_under("src");
     files.extend(book::files_under("examples"));
+    for dir in ["src", "examples", "stubs", "reference", "wrong", "tests"] {
+        files.extend(book::files_under(&format!("lab/{dir}")));
+    }
     files.retain(|path| book::read(path).is_some());
     files
 }
