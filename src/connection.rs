@@ -343,25 +343,30 @@ impl Connection {
             let _ = self.stream.shutdown(Shutdown::Both);
         } else {
             let _ = self.stream.shutdown(Shutdown::Write);
-            drain(&self.stream, self.config.close_timeout);
+            drain(self.peer, &self.stream, self.config.close_timeout);
         }
         self.ending = Some(ending);
     }
     // ANCHOR_END: closing
 }
 
-fn drain(mut stream: &TcpStream, timeout: Duration) {
+fn drain(peer: Peer, mut stream: &TcpStream, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     let mut scratch = [0u8; 4096];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            log::info!(
+                "{peer}: the client did not finish the closing handshake within {timeout:?}; \
+                 closing the connection"
+            );
             break;
         }
         match stream.read(&mut scratch) {
             Ok(0) => break,
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) => {}
             Err(_) => break,
         }
     }

@@ -11,7 +11,6 @@ mod support;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 use support::*;
@@ -20,69 +19,10 @@ use wslab::connection::echo;
 use wslab::message::Limits;
 use wslab::server::{Server, ServerHandle};
 
-// ---------------------------------------------------------------------------
-// Log lines: the server starts each line about a connection with the client's
-// address, so a test finds the lines about its own sockets among everyone's.
-
-static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Info
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if self.enabled(record.metadata()) {
-            let line = format!("{} {}", record.level(), record.args());
-            LOG.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-        }
-    }
-
-    fn flush(&self) {}
-}
-
 /// A server like [`serve`]'s, with this process's log lines captured.
 fn start(config: Config) -> ServerHandle {
     capture_logs();
     serve(config)
-}
-
-fn capture_logs() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        log::set_logger(&Capture).expect("no other logger in this test binary");
-        log::set_max_level(log::LevelFilter::Info);
-    });
-}
-
-/// Waits (up to [`TIMEOUT`]) for a line about `peer` that contains `needle`.
-fn assert_logged(peer: SocketAddr, needle: &str) {
-    let about = format!("{peer}:");
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let lines: Vec<String> = LOG
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|line| line.contains(&about))
-            .cloned()
-            .collect();
-        if lines.iter().any(|line| line.contains(needle)) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no log line about {peer} says {needle:?}; the lines about it: {lines:#?}"
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The address the server sees for this client.
-fn me(stream: &TcpStream) -> SocketAddr {
-    stream.local_addr().unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -301,6 +241,10 @@ fn a_peer_that_never_answers_our_close_is_cut_off_after_the_close_timeout() {
         thread::sleep(Duration::from_millis(50));
     }
     assert!(cut_off, "the server kept the connection open");
+    assert_logged(
+        me(&stream),
+        "the client did not finish the closing handshake within 500ms; closing the connection",
+    );
     eventually("the connection's thread has ended", || server.active() == 0);
     assert_serves(server.addr());
 }
