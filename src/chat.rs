@@ -158,6 +158,7 @@ impl Room {
     /// what the member sends, and leaves, however the connection ends.
     pub fn serve(&self, mut connection: Connection) {
         let peer = connection.peer();
+        connection.set_max_message(self.max_message);
         let (id, writer_thread) = match self.join(&connection) {
             Ok(joined) => joined,
             Err(error) => {
@@ -167,10 +168,6 @@ impl Room {
         };
         while let Some(message) = connection.recv() {
             match message {
-                Message::Text(text) if text.len() > self.max_message => {
-                    let reason = format!("chat messages are limited to {} bytes", self.max_message);
-                    connection.close(CloseCode::MESSAGE_TOO_BIG, &reason);
-                }
                 Message::Text(text) => self.handle(id, &text),
                 Message::Binary(_) => {
                     connection.close(CloseCode::UNSUPPORTED_DATA, "chat messages are text");

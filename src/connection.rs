@@ -11,7 +11,7 @@ use crate::close::{close_payload, CloseCode, CloseFrame};
 use crate::config::Config;
 use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
-use crate::message::{Message, Received, Receiver};
+use crate::message::{Limits, Message, Received, Receiver};
 use crate::trace;
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
@@ -199,6 +199,18 @@ impl Connection {
         };
         connection.receiver.feed_bytes(leftover);
         Ok(connection)
+    }
+
+    /// Lowers this connection's message limit to `max` bytes (and its frame
+    /// limit with it, as a frame cannot be bigger than a message). Called
+    /// before the first [`Connection::recv`], an over-long message is refused
+    /// with 1009 before its payload is read, as the server's own limit is.
+    pub fn set_max_message(&mut self, max: usize) {
+        let limits = self.receiver.limits();
+        self.receiver.set_limits(Limits {
+            max_frame: limits.max_frame.min(max),
+            max_message: limits.max_message.min(max),
+        });
     }
 
     /// Who the client is.

@@ -3,6 +3,8 @@
 //! reading (dropped in the real room, freezing the naive one), and every way a
 //! client can leave. See `tutorial/07-the-chat-room.md`.
 
+mod support;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 use wslab::chat::Room;
 use wslab::config::Config;
+use support::{assert_logged, capture_logs, me};
 use wslab::server::{Server, ServerHandle};
 
 /// Every read in these tests gives up after this long: a hang is a failure.
@@ -18,6 +21,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A server whose only route is `/chat`, served by `room`.
 fn serve(room: &Arc<Room>, config: Config) -> ServerHandle {
+    capture_logs();
     let room = Arc::clone(room);
     Server::bind("127.0.0.1:0", config)
         .unwrap()
@@ -647,13 +651,40 @@ fn oversized_and_binary_messages_end_the_membership() {
     big.send(&just_fits);
     assert_eq!(field(&a.recv(), "text").len(), limit);
     big.send(&"x".repeat(limit + 1));
+    let big_addr = me(&big.stream);
     assert_eq!(big.close_code(), Some(1009));
+    assert_logged(
+        big_addr,
+        "protocol error: frame of 4097 bytes; the limit is 4096; closing with 1009",
+    );
     assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":2}"#);
 
     send_frame(&mut binary.stream, 0x2, b"\x00\x01").unwrap();
     assert_eq!(binary.close_code(), Some(1003));
     assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-3","members":1}"#);
     eventually("their threads end", || server.active() == 1);
+}
+
+#[test]
+fn a_chat_frame_over_the_limit_is_refused_from_its_header_alone() {
+    let (_room, server) = open_room();
+    let (mut a, _) = Client::join(server.addr());
+    let (mut big, _) = Client::join(server.addr());
+    a.recv();
+    // A text frame that declares 1 MiB, masked, and not one byte of payload:
+    // the chat's limit, not the server's 16 MiB, applies as the header is read.
+    let mut header = vec![0x81, 0x80 | 127];
+    header.extend_from_slice(&(1u64 << 20).to_be_bytes());
+    header.extend_from_slice(&[0x37, 0xfa, 0x21, 0x3d]);
+    big.stream.write_all(&header).unwrap();
+    let big_addr = me(&big.stream);
+    assert_eq!(big.close_code(), Some(1009));
+    assert_logged(
+        big_addr,
+        "protocol error: frame of 1048576 bytes; the limit is 4096; closing with 1009",
+    );
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":1}"#);
+    eventually("its thread ends", || server.active() == 1);
 }
 
 #[test]
