@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
+use support::{assert_logged, capture_logs, me};
 use wslab::chat::Room;
 use wslab::config::Config;
-use support::{assert_logged, capture_logs, me};
 use wslab::server::{Server, ServerHandle};
 
 /// Every read in these tests gives up after this long: a hang is a failure.
@@ -557,11 +557,72 @@ fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
     );
     assert!(stats.peak_backlog >= queue, "{stats:?}: the queue did fill");
 
-    // Both of its server threads have ended, though it never read a byte.
+    assert_logged(
+        me(&stalled.stream),
+        "guest-1 dropped from the chat: 256 messages waiting; closing with 1008",
+    );
+    // Reading at last, it finds the backlog its socket held, then the Close
+    // its writer thread sent once the write it was stuck in had finished.
+    assert_eq!(stalled.close_code(), Some(1008));
     eventually("the dropped member's threads end", || server.active() == 2);
-    // Reading at last, it finds the backlog its socket held, then a 1008
-    // (if the writer was idle when the room dropped it) or just the end.
-    assert!(matches!(stalled.close_code(), Some(1008) | None));
+}
+
+/// `a` says something, and `a` and `b` each read it; pings are answered on
+/// the way. Returns the announcements either of them saw first.
+fn say_and_hear(a: &mut Client, b: &mut Client, text: &str) -> Vec<String> {
+    a.send(text);
+    let mut announcements = Vec::new();
+    for client in [a, b] {
+        loop {
+            let message = client.recv();
+            if field(&message, "type") == "message" {
+                assert_eq!(field(&message, "text"), text);
+                break;
+            }
+            announcements.push(message);
+        }
+    }
+    announcements
+}
+
+#[test]
+fn a_member_that_never_reads_again_is_freed_by_the_write_timeout() {
+    // The idle timeout is also each socket's write timeout.
+    let config = Config {
+        idle_timeout: Duration::from_secs(2),
+        chat_queue: 8,
+        ..Config::default()
+    };
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (stalled, _) = Client::join(server.addr());
+    let (mut a, _) = Client::join(server.addr());
+    let (mut b, _) = Client::join(server.addr());
+    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-3","members":3}"#);
+
+    // `a` talks, and `a` and `b` read, until the stalled member is out of the
+    // room: dropped when its queue fills, or, if its writer's blocked write
+    // times out first, gone when that write fails. Then on, until its threads end.
+    let padding = "x".repeat(2000);
+    let mut announcements = Vec::new();
+    let mut said = 0;
+    while room.len() == 3 || server.active() == 3 {
+        assert!(said < 100_000, "the stalled member is still here");
+        announcements.extend(say_and_hear(&mut a, &mut b, &format!("{said} {padding}")));
+        said += 1;
+    }
+    announcements.extend(say_and_hear(&mut a, &mut b, "still here"));
+    assert_eq!(
+        announcements,
+        [r#"{"type":"leave","name":"guest-1","members":2}"#; 2]
+    );
+    assert_eq!(room.names(), ["guest-2", "guest-3"]);
+    if room.stats().dropped == 1 {
+        assert_logged(me(&stalled.stream), "guest-1 dropped from the chat");
+    }
+    // Its writer never finished a write, so no Close could follow: it finds
+    // what its socket held, and the end.
+    assert_eq!(stalled.close_code(), None);
 }
 
 #[test]
@@ -649,7 +710,10 @@ fn alone(name: &str) -> bool {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{name} took more than {:?} in its own process", 6 * PATIENCE);
+            panic!(
+                "{name} took more than {:?} in its own process",
+                6 * PATIENCE
+            );
         }
         thread::sleep(Duration::from_millis(20));
     };
