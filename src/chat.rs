@@ -158,6 +158,7 @@ impl Room {
     /// what the member sends, and leaves, however the connection ends.
     pub fn serve(&self, mut connection: Connection) {
         let peer = connection.peer();
+        connection.set_max_message(self.max_message);
         let (id, writer_thread) = match self.join(&connection) {
             Ok(joined) => joined,
             Err(error) => {
@@ -167,10 +168,6 @@ impl Room {
         };
         while let Some(message) = connection.recv() {
             match message {
-                Message::Text(text) if text.len() > self.max_message => {
-                    let reason = format!("chat messages are limited to {} bytes", self.max_message);
-                    connection.close(CloseCode::MESSAGE_TOO_BIG, &reason);
-                }
                 Message::Text(text) => self.handle(id, &text),
                 Message::Binary(_) => {
                     connection.close(CloseCode::UNSUPPORTED_DATA, "chat messages are text");
@@ -358,11 +355,11 @@ impl Room {
     // ANCHOR_END: broadcast
 
     // ANCHOR: drop_member
-    /// Drops a member that could not keep up. Its writer thread sends a Close
-    /// frame (1008) if it is idle. If it is stuck in a write, it holds the
-    /// writer's lock, and a Close frame could only land in the middle of the
-    /// half-written frame; so the socket is shut instead, which wakes both the
-    /// writer's `write` and the reader's `read`.
+    /// Drops a member that could not keep up: it is out of the room already,
+    /// and its writer thread, seeing the flag, sends Close 1008 as soon as its
+    /// current write (if any) finishes. A Close frame cannot be sent sooner
+    /// without landing inside the half-written frame. If that write never
+    /// finishes, the socket's write timeout fails it and ends the connection.
     fn drop_member(&self, member: &Member) {
         self.dropped.fetch_add(1, Ordering::SeqCst);
         let Some(outbox) = &member.outbox else {
@@ -381,10 +378,6 @@ impl Room {
             self.queue_len
         );
         outbox.dropped.store(true, Ordering::SeqCst);
-        let writer_idle = member.writer.try_lock().is_ok();
-        if !writer_idle {
-            let _ = member.socket.shutdown(Shutdown::Both);
-        }
     }
     // ANCHOR_END: drop_member
 }
@@ -445,8 +438,8 @@ impl WriterThread {
     // ANCHOR: writer_thread
     /// Writes the member's messages until the queue is closed (the member
     /// left), a write fails, or the room drops the member. The flag is read
-    /// under the writer's lock, so once the room has seen the lock free, this
-    /// thread cannot start another write.
+    /// under the writer's lock before each batch, so a dropped member's
+    /// writer finishes at most the batch it is in, then sends the Close.
     fn run(self) {
         while let Ok(first) = self.inbox.recv() {
             let mut writer = lock_writer(&self.writer);
@@ -482,19 +475,29 @@ impl WriterThread {
         writer.flush()
     }
 
-    /// Best effort: a Close frame if it fits within the close timeout, then
-    /// the socket is shut, which ends the member's reader thread too.
+    /// Sends Close 1008 and our FIN, each write bounded by the close
+    /// timeout. The member's own thread reads on: the client's Close, its
+    /// FIN, or an idle timeout ends the connection there. If the Close
+    /// cannot be written, the socket is shut, which ends that thread at once.
     fn close_too_slow(&self) {
         let _ = self.socket.set_write_timeout(Some(self.close_timeout));
         let mut writer = lock_writer(&self.writer);
+        if writer.close_sent() {
+            return;
+        }
         let payload = close_payload(
             CloseCode::POLICY_VIOLATION,
             "too slow: messages were piling up",
         );
-        let _ = writer
+        let sent = writer
             .send(OpCode::Close, &payload)
             .and_then(|()| writer.flush());
-        let _ = self.socket.shutdown(Shutdown::Both);
+        let how = if sent.is_ok() {
+            Shutdown::Write
+        } else {
+            Shutdown::Both
+        };
+        let _ = self.socket.shutdown(how);
     }
     // ANCHOR_END: writer_thread
 }

@@ -11,7 +11,7 @@ use crate::close::{close_payload, CloseCode, CloseFrame};
 use crate::config::Config;
 use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
-use crate::message::{Message, Received, Receiver};
+use crate::message::{Limits, Message, Received, Receiver};
 use crate::trace;
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
@@ -201,6 +201,18 @@ impl Connection {
         Ok(connection)
     }
 
+    /// Lowers this connection's message limit to `max` bytes (and its frame
+    /// limit with it, as a frame cannot be bigger than a message). Called
+    /// before the first [`Connection::recv`], an over-long message is refused
+    /// with 1009 before its payload is read, as the server's own limit is.
+    pub fn set_max_message(&mut self, max: usize) {
+        let limits = self.receiver.limits();
+        self.receiver.set_limits(Limits {
+            max_frame: limits.max_frame.min(max),
+            max_message: limits.max_message.min(max),
+        });
+    }
+
     /// Who the client is.
     pub fn peer(&self) -> Peer {
         self.peer
@@ -343,25 +355,30 @@ impl Connection {
             let _ = self.stream.shutdown(Shutdown::Both);
         } else {
             let _ = self.stream.shutdown(Shutdown::Write);
-            drain(&self.stream, self.config.close_timeout);
+            drain(self.peer, &self.stream, self.config.close_timeout);
         }
         self.ending = Some(ending);
     }
     // ANCHOR_END: closing
 }
 
-fn drain(mut stream: &TcpStream, timeout: Duration) {
+fn drain(peer: Peer, mut stream: &TcpStream, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     let mut scratch = [0u8; 4096];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            log::info!(
+                "{peer}: the client did not finish the closing handshake within {timeout:?}; \
+                 closing the connection"
+            );
             break;
         }
         match stream.read(&mut scratch) {
             Ok(0) => break,
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) => {}
             Err(_) => break,
         }
     }

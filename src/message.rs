@@ -107,6 +107,18 @@ impl Receiver {
         }
     }
 
+    /// Replaces the limits; they apply from the next frame header on. A
+    /// route with a smaller limit than the server's calls this before the
+    /// first read, so an over-long frame is refused from its header alone.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     // ANCHOR: buffer
     /// Room to read more bytes into. Call [`Receiver::filled`] with how many
     /// were read. Only call this when [`Receiver::next_received`] has returned `Ok(None)`.

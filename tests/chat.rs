@@ -3,12 +3,16 @@
 //! reading (dropped in the real room, freezing the naive one), and every way a
 //! client can leave. See `tutorial/07-the-chat-room.md`.
 
+mod support;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
+use support::{assert_logged, capture_logs, me};
 use wslab::chat::Room;
 use wslab::config::Config;
 use wslab::server::{Server, ServerHandle};
@@ -18,6 +22,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A server whose only route is `/chat`, served by `room`.
 fn serve(room: &Arc<Room>, config: Config) -> ServerHandle {
+    capture_logs();
     let room = Arc::clone(room);
     Server::bind("127.0.0.1:0", config)
         .unwrap()
@@ -552,11 +557,72 @@ fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
     );
     assert!(stats.peak_backlog >= queue, "{stats:?}: the queue did fill");
 
-    // Both of its server threads have ended, though it never read a byte.
+    assert_logged(
+        me(&stalled.stream),
+        "guest-1 dropped from the chat: 256 messages waiting; closing with 1008",
+    );
+    // Reading at last, it finds the backlog its socket held, then the Close
+    // its writer thread sent once the write it was stuck in had finished.
+    assert_eq!(stalled.close_code(), Some(1008));
     eventually("the dropped member's threads end", || server.active() == 2);
-    // Reading at last, it finds the backlog its socket held, then a 1008
-    // (if the writer was idle when the room dropped it) or just the end.
-    assert!(matches!(stalled.close_code(), Some(1008) | None));
+}
+
+/// `a` says something, and `a` and `b` each read it; pings are answered on
+/// the way. Returns the announcements either of them saw first.
+fn say_and_hear(a: &mut Client, b: &mut Client, text: &str) -> Vec<String> {
+    a.send(text);
+    let mut announcements = Vec::new();
+    for client in [a, b] {
+        loop {
+            let message = client.recv();
+            if field(&message, "type") == "message" {
+                assert_eq!(field(&message, "text"), text);
+                break;
+            }
+            announcements.push(message);
+        }
+    }
+    announcements
+}
+
+#[test]
+fn a_member_that_never_reads_again_is_freed_by_the_write_timeout() {
+    // The idle timeout is also each socket's write timeout.
+    let config = Config {
+        idle_timeout: Duration::from_secs(2),
+        chat_queue: 8,
+        ..Config::default()
+    };
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (stalled, _) = Client::join(server.addr());
+    let (mut a, _) = Client::join(server.addr());
+    let (mut b, _) = Client::join(server.addr());
+    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-3","members":3}"#);
+
+    // `a` talks, and `a` and `b` read, until the stalled member is out of the
+    // room: dropped when its queue fills, or, if its writer's blocked write
+    // times out first, gone when that write fails. Then on, until its threads end.
+    let padding = "x".repeat(2000);
+    let mut announcements = Vec::new();
+    let mut said = 0;
+    while room.len() == 3 || server.active() == 3 {
+        assert!(said < 100_000, "the stalled member is still here");
+        announcements.extend(say_and_hear(&mut a, &mut b, &format!("{said} {padding}")));
+        said += 1;
+    }
+    announcements.extend(say_and_hear(&mut a, &mut b, "still here"));
+    assert_eq!(
+        announcements,
+        [r#"{"type":"leave","name":"guest-1","members":2}"#; 2]
+    );
+    assert_eq!(room.names(), ["guest-2", "guest-3"]);
+    if room.stats().dropped == 1 {
+        assert_logged(me(&stalled.stream), "guest-1 dropped from the chat");
+    }
+    // Its writer never finished a write, so no Close could follow: it finds
+    // what its socket held, and the end.
+    assert_eq!(stalled.close_code(), None);
 }
 
 #[test]
@@ -613,8 +679,64 @@ fn abrupt_disconnects_are_leaves() {
     assert_eq!(room.names(), ["guest-1"]);
 }
 
+/// Counts the entries of a directory under `/proc/self`.
+fn count(dir: &str) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
+}
+
+/// Whether this is the child that [`alone`] started for test `name`. If it is
+/// not, runs test `name` in such a child (this same binary, with only that
+/// test), so no other test's sockets come and go while it counts its own,
+/// and checks that it passed.
+fn alone(name: &str) -> bool {
+    const CHILD: &str = "WSLAB_CHAT_ALONE";
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--test-threads=1"])
+        .env(CHILD, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run this test in a child process");
+    let stdout = read_all(child.stdout.take().unwrap());
+    let stderr = read_all(child.stderr.take().unwrap());
+    let deadline = Instant::now() + 6 * PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{name} took more than {:?} in its own process",
+                6 * PATIENCE
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let output = stdout.join().unwrap() + &stderr.join().unwrap();
+    assert!(status.success(), "{name} failed:\n{output}");
+    assert!(output.contains("1 passed"), "{output}");
+    false
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
 #[test]
 fn a_silent_peer_is_caught_by_the_ping() {
+    if !alone("a_silent_peer_is_caught_by_the_ping") {
+        return;
+    }
     let config = Config {
         idle_timeout: Duration::from_millis(300),
         ..Config::default()
@@ -622,13 +744,19 @@ fn a_silent_peer_is_caught_by_the_ping() {
     let room = Room::new(&config);
     let server = serve(&room, config);
     let (mut a, _) = Client::join(server.addr());
+    let fds = count("/proc/self/fd");
     // Joins, then neither reads nor answers the server's ping, like a peer
     // whose cable was pulled.
-    let (_silent, _) = Client::join(server.addr());
+    let (silent, _) = Client::join(server.addr());
     a.recv();
     // `a` answers its pings inside `recv`, so only the silent one goes.
     assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":1}"#);
     eventually("the silent member's threads end", || server.active() == 1);
+    // Our end of the socket goes now; the server's end must be gone already.
+    drop(silent);
+    eventually("the silent member's descriptors are closed", || {
+        count("/proc/self/fd") == fds
+    });
 }
 
 #[test]
@@ -647,13 +775,40 @@ fn oversized_and_binary_messages_end_the_membership() {
     big.send(&just_fits);
     assert_eq!(field(&a.recv(), "text").len(), limit);
     big.send(&"x".repeat(limit + 1));
+    let big_addr = me(&big.stream);
     assert_eq!(big.close_code(), Some(1009));
+    assert_logged(
+        big_addr,
+        "protocol error: frame of 4097 bytes; the limit is 4096; closing with 1009",
+    );
     assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":2}"#);
 
     send_frame(&mut binary.stream, 0x2, b"\x00\x01").unwrap();
     assert_eq!(binary.close_code(), Some(1003));
     assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-3","members":1}"#);
     eventually("their threads end", || server.active() == 1);
+}
+
+#[test]
+fn a_chat_frame_over_the_limit_is_refused_from_its_header_alone() {
+    let (_room, server) = open_room();
+    let (mut a, _) = Client::join(server.addr());
+    let (mut big, _) = Client::join(server.addr());
+    a.recv();
+    // A text frame that declares 1 MiB, masked, and not one byte of payload:
+    // the chat's limit, not the server's 16 MiB, applies as the header is read.
+    let mut header = vec![0x81, 0x80 | 127];
+    header.extend_from_slice(&(1u64 << 20).to_be_bytes());
+    header.extend_from_slice(&[0x37, 0xfa, 0x21, 0x3d]);
+    big.stream.write_all(&header).unwrap();
+    let big_addr = me(&big.stream);
+    assert_eq!(big.close_code(), Some(1009));
+    assert_logged(
+        big_addr,
+        "protocol error: frame of 1048576 bytes; the limit is 4096; closing with 1009",
+    );
+    assert_eq!(a.recv(), r#"{"type":"leave","name":"guest-2","members":1}"#);
+    eventually("its thread ends", || server.active() == 1);
 }
 
 #[test]

@@ -255,16 +255,19 @@ fn plain_get_of_a_page_route_serves_the_html() {
 
 #[test]
 fn origin_outside_the_allow_list_gets_403_and_inside_gets_101() {
+    capture_logs();
     let server = serve(Config {
         allowed_origins: vec!["http://good.example".into()],
         ..Config::default()
     });
     let evil = upgrade_with(|h| h.push("Origin: http://evil.example".into()));
-    assert_request_rejected(
-        server.addr(),
-        &evil,
-        "HTTP/1.1 403 Forbidden",
-        "http://evil.example",
+    let mut stream = connect(server.addr());
+    stream.write_all(&evil).unwrap();
+    let response = read_response(&mut stream);
+    assert_rejected(&response, "HTTP/1.1 403 Forbidden", "http://evil.example");
+    assert_logged(
+        me(&stream),
+        "GET /echo → 403 Forbidden: origin http://evil.example is not allowed",
     );
 
     let good = upgrade_with(|h| h.push("Origin: http://good.example".into()));

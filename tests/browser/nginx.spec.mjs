@@ -193,7 +193,7 @@ try {
     ws.onerror = () => {};
     setTimeout(() => reject(new Error("no close")), 10_000);
   }), `wss://127.0.0.1:${httpsPort}/chat`);
-  assert.deepEqual(tooBig, { code: 1009, reason: "chat messages are limited to 4096 bytes" });
+  assert.deepEqual(tooBig, { code: 1009, reason: "frame of 5000 bytes; the limit is 4096" });
   ok("the server's Close 1009, with its reason, reaches the browser through nginx");
 
   await untilLogged(server, "the close of 4001", (log) => log.includes("closed by the client: 4001"));

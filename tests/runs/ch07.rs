@@ -127,7 +127,19 @@ pub fn a_member_that_stops_reading() -> Vec<(&'static str, String)> {
         }
         sent += 64;
     }
-    server.expect_log("connection closed without a Close frame");
+    // The stalled member reads at last: the backlog its socket held, then
+    // the Close 1008 its writer sent once its stuck write had finished, then
+    // the server's FIN. It answers the Close, as a browser does.
+    let mut stalled = stalled;
+    let mut backlog = Vec::new();
+    stalled.read_to_end(&mut backlog).unwrap();
+    let reason = b"\x03\xf0too slow: messages were piling up";
+    let close = [&[0x88, reason.len() as u8][..], reason].concat();
+    assert!(backlog.ends_with(&close), "no Close 1008 at the end");
+    stalled
+        .write_all(&frame(0x88, &1008u16.to_be_bytes()))
+        .unwrap();
+    server.expect_log("closed by the client: 1008");
     let log = Transcript::server(&server).render(&mut ports);
     drop((stalled, talker, listener));
 

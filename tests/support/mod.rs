@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 use wslab::config::Config;
@@ -564,4 +564,65 @@ impl Drop for MainBinary {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+// ---------------------------------------------------------------------------
+// Log lines: the server starts each line about a connection with the client's
+// address, so a test finds the lines about its own sockets among everyone's.
+
+/// Every line logged at info or above since [`capture_logs`], as `LEVEL text`.
+pub static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct LogCapture;
+
+impl log::Log for LogCapture {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let line = format!("{} {}", record.level(), record.args());
+            LOG.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the logger that keeps every line in [`LOG`]; once per test binary.
+pub fn capture_logs() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        log::set_logger(&LogCapture).expect("no other logger in this test binary");
+        log::set_max_level(log::LevelFilter::Info);
+    });
+}
+
+/// Waits (up to [`TIMEOUT`]) for a line about `peer` that contains `needle`.
+pub fn assert_logged(peer: SocketAddr, needle: &str) {
+    let about = format!("{peer}:");
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let lines: Vec<String> = LOG
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|line| line.contains(&about))
+            .cloned()
+            .collect();
+        if lines.iter().any(|line| line.contains(needle)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no log line about {peer} says {needle:?}; the lines about it: {lines:#?}"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The address the server sees for this client.
+pub fn me(stream: &TcpStream) -> SocketAddr {
+    stream.local_addr().unwrap()
 }
