@@ -504,6 +504,28 @@ impl MainBinary {
         MainBinary::spawn(Command::new(env!("CARGO_BIN_EXE_wslab")))
     }
 
+    /// The same, with flags of the test's choosing (limits, timeouts).
+    pub fn start_with(args: &[&str]) -> MainBinary {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wslab"));
+        command.args(args);
+        MainBinary::spawn(command)
+    }
+
+    /// The process id, for `/proc/PID`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The log lines that arrived since the last call (or the start).
+    pub fn new_lines(&mut self) -> Vec<String> {
+        self.stderr.try_iter().collect()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// The same, with at most `max_fds` file descriptors, set by the shell's
     /// `ulimit` (std cannot set one without libc).
     pub fn start_with_fd_limit(max_fds: usize) -> MainBinary {
