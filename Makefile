@@ -17,11 +17,14 @@
 #   make bench       wslab, tungstenite and a raw TCP echo side by side (chapter 9),
 #                    about 2 minutes; ARGS=--quick for a 25-second check
 #   make bench-scale 10,000 idle connections and the memory each one costs
+#   make conformance AUTOBAHN=path/to/runner
+#                    the Autobahn|Testsuite against /echo (chapter 6); the suite
+#                    is installed separately and is not part of CI
 
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
-.PHONY: test browser-test lint doc run bless fuzz bench bench-scale lab lab-reset $(STEPS)
+.PHONY: test browser-test lint doc run bless fuzz bench bench-scale conformance lab lab-reset $(STEPS)
 
 # The lab (lab/) is a default member of the workspace, so these run its
 # checks too. `cargo test` builds the examples the tests start; the explicit
@@ -112,3 +115,16 @@ bench:
 bench-scale:
 	$(CARGO) build --release $(BENCH_PROGRAMS)
 	ulimit -n "$$(ulimit -Hn)"; $(CARGO) run --release --example bench_load -- --scale 10000 $(ARGS)
+
+# The Autobahn|Testsuite's fuzzing client against a release build's /echo.
+# AUTOBAHN is a runner that takes a URL and an output directory; see
+# tutorial/06-messages-and-closing.md#conformance-the-autobahntestsuite.
+AUTOBAHN ?=
+CONFORMANCE_ADDR ?= 127.0.0.1:9001
+
+conformance:
+	@test -n "$(AUTOBAHN)" || { echo "make conformance: set AUTOBAHN=path/to/runner (see chapter 6)" >&2; exit 2; }
+	$(CARGO) build --release --bin wslab
+	RUST_LOG=warn target/release/wslab --addr $(CONFORMANCE_ADDR) </dev/null & server=$$!; \
+	trap 'kill $$server' EXIT; sleep 1; \
+	python3 "$(AUTOBAHN)" ws://$(CONFORMANCE_ADDR)/echo target/autobahn
