@@ -16,6 +16,7 @@ use crate::trace;
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -29,14 +30,18 @@ pub struct Writer {
     stream: Arc<TcpStream>,
     out: Vec<u8>,
     close_sent: bool,
+    /// The code of the Close we sent (0 until then), for the connection's
+    /// own thread when another thread sent it.
+    sent_close_code: Arc<AtomicU16>,
 }
 
 impl Writer {
-    fn new(stream: Arc<TcpStream>) -> Writer {
+    fn new(stream: Arc<TcpStream>, sent_close_code: Arc<AtomicU16>) -> Writer {
         Writer {
             stream,
             out: Vec::new(),
             close_sent: false,
+            sent_close_code,
         }
     }
 
@@ -52,7 +57,13 @@ impl Writer {
                 "Close already sent",
             ));
         }
-        self.close_sent = opcode == OpCode::Close;
+        if opcode == OpCode::Close {
+            self.close_sent = true;
+            let code = payload
+                .first_chunk()
+                .map_or(CloseCode::NO_STATUS.0, |code| u16::from_be_bytes(*code));
+            self.sent_close_code.store(code, Ordering::SeqCst);
+        }
         let header = FrameHeader::server(opcode, payload.len());
         let mut bytes = [0u8; MAX_HEADER_LEN];
         let len = header.encode(&mut bytes);
@@ -170,6 +181,7 @@ pub struct Connection {
     peer: Peer,
     receiver: Receiver,
     writer: SharedWriter,
+    sent_close_code: Arc<AtomicU16>,
     config: Arc<Config>,
     ping_sent: bool,
     ending: Option<Ending>,
@@ -187,12 +199,14 @@ impl Connection {
         stream.set_read_timeout(Some(config.idle_timeout))?;
         stream.set_write_timeout(Some(config.idle_timeout))?;
         let stream = Arc::new(stream);
-        let writer = Arc::new(Mutex::new(Writer::new(Arc::clone(&stream))));
+        let sent_close_code = Arc::new(AtomicU16::new(0));
+        let writer = Writer::new(Arc::clone(&stream), Arc::clone(&sent_close_code));
         let mut connection = Connection {
             stream,
             peer,
             receiver: Receiver::new(config.limits, config.read_buffer),
-            writer,
+            writer: Arc::new(Mutex::new(writer)),
+            sent_close_code,
             config,
             ping_sent: false,
             ending: None,
@@ -228,6 +242,14 @@ impl Connection {
         Arc::clone(&self.writer)
     }
 
+    /// The code of the Close we sent, whichever thread sent it.
+    fn sent_close_code(&self) -> Option<CloseCode> {
+        match self.sent_close_code.load(Ordering::SeqCst) {
+            0 => None,
+            code => Some(CloseCode(code)),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Writer> {
         self.writer
             .lock()
@@ -255,6 +277,13 @@ impl Connection {
     /// [`Connection::ending`]) and the socket has been closed.
     pub fn recv(&mut self) -> Option<Message> {
         while self.ending.is_none() {
+            // Another thread (the chat room's writer) may have sent our Close.
+            // §5.5.1: we then only wait for the peer's; its data is not ours to
+            // deliver, and `end` bounds the wait with the close timeout.
+            if let Some(code) = self.sent_close_code() {
+                self.end(Ending::ClosedByUs(code));
+                break;
+            }
             match self.receiver.next_received() {
                 Ok(Some(Received::Message(message))) => return Some(message),
                 // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a

@@ -567,6 +567,44 @@ fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
     eventually("the dropped member's threads end", || server.active() == 2);
 }
 
+#[test]
+fn a_dropped_member_that_ignores_the_close_and_talks_on_is_cut_off() {
+    let room = Room::new(&config());
+    let (server, mut stalled, a, b) = stalled_room(&room);
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders = [a.sender(), b.sender()].map(|stream| {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || chatter(stream, stop, 100_000, PATIENCE))
+    });
+    let (_a_rx, _b_rx) = (listen(a), listen(b));
+    eventually("the stalled member is dropped", || {
+        room.stats().dropped == 1
+    });
+    stop.store(true, Ordering::SeqCst);
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    // It reads its backlog up to our Close, never answers it, and talks on,
+    // more often than the idle timeout could ever notice.
+    loop {
+        match stalled.frame() {
+            Ok(Frame::Close(code)) => break assert_eq!(code, Some(1008)),
+            Ok(_) => {}
+            Err(error) => panic!("no Close 1008: {error}"),
+        }
+    }
+    let mut talking = stalled.sender();
+    let talker = thread::spawn(move || {
+        (0..1000).any(|_| {
+            thread::sleep(Duration::from_millis(10));
+            send_frame(&mut talking, 0x1, b"still here").is_err()
+        })
+    });
+    eventually("the dropped member's threads end", || server.active() == 2);
+    assert!(talker.join().unwrap(), "the server kept reading the talker");
+    assert_logged(me(&stalled.stream), "closed by the server: 1008");
+}
+
 /// `a` says something, and `a` and `b` each read it; pings are answered on
 /// the way. Returns the announcements either of them saw first.
 fn say_and_hear(a: &mut Client, b: &mut Client, text: &str) -> Vec<String> {

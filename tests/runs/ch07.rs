@@ -139,7 +139,7 @@ pub fn a_member_that_stops_reading() -> Vec<(&'static str, String)> {
     stalled
         .write_all(&frame(0x88, &1008u16.to_be_bytes()))
         .unwrap();
-    server.expect_log("closed by the client: 1008");
+    server.expect_log("closed by the server: 1008");
     let log = Transcript::server(&server).render(&mut ports);
     drop((stalled, talker, listener));
 
