@@ -5,7 +5,7 @@ use crate::given::{leave_notice, Member, Outgoing};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Impl {
     pub broadcast: fn(&mut Vec<Member>, &str) -> Vec<String>,
@@ -71,7 +71,12 @@ fn broadcast_watched(
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(address);
-            while finished.try_recv().is_err() && !worker.is_finished() {
+            // Drain the queues so that a broadcast waiting on one can finish;
+            // one that still does not (it retries for ever) is left behind, and
+            // ends when the caller drops the queues' receivers.
+            let deadline = Instant::now() + STUCK;
+            while finished.try_recv().is_err() && !worker.is_finished() && Instant::now() < deadline
+            {
                 for inbox in inboxes {
                     let _ = inbox.try_recv();
                 }
