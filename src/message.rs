@@ -80,6 +80,8 @@ enum State {
 #[derive(Debug)]
 pub struct Receiver {
     buf: Vec<u8>,
+    /// The buffer's size between messages.
+    buffer_size: usize,
     start: usize,
     end: usize,
     limits: Limits,
@@ -97,6 +99,7 @@ impl Receiver {
     pub fn new(limits: Limits, buffer_size: usize) -> Receiver {
         Receiver {
             buf: vec![0; buffer_size.max(256)],
+            buffer_size: buffer_size.max(256),
             start: 0,
             end: 0,
             limits,
@@ -126,20 +129,35 @@ impl Receiver {
         self.direct = false;
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
-            if let (State::Payload { remaining, .. }, Some(Partial::Binary(data))) =
-                (&self.state, &mut self.message)
-            {
-                if self.unfilled > 0 || *remaining > self.buf.len() as u64 {
+            let remaining = match self.state {
+                State::Payload { remaining, .. } => remaining,
+                State::Header => 0,
+            };
+            match &mut self.message {
+                Some(Partial::Binary(data))
+                    if self.unfilled > 0 || remaining > self.buf.len() as u64 =>
+                {
                     if self.unfilled == 0 {
                         // Room for bytes on their way: the header's length was
                         // checked against the limits, and DIRECT_READ bounds it.
-                        self.unfilled = (*remaining).min(DIRECT_READ as u64) as usize;
+                        self.unfilled = remaining.min(DIRECT_READ as u64) as usize;
                         data.resize(data.len() + self.unfilled, 0);
                     }
                     self.direct = true;
                     let from = data.len() - self.unfilled;
                     return &mut data[from..];
                 }
+                // A big text payload is read in bigger pieces, up to the same bound.
+                Some(Partial::Text(_)) if remaining > self.buf.len() as u64 => {
+                    let room = remaining.min(DIRECT_READ as u64) as usize;
+                    self.buf.resize(room.max(self.buf.len()), 0);
+                }
+                // Between messages: back to the size an idle connection keeps.
+                None if self.buf.len() > self.buffer_size => {
+                    self.buf.truncate(self.buffer_size);
+                    self.buf.shrink_to_fit();
+                }
+                _ => {}
             }
         } else if self.end == self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
@@ -432,6 +450,22 @@ mod tests {
                 "pieces of {piece} bytes"
             );
         }
+    }
+
+    #[test]
+    fn a_big_text_message_is_read_in_big_pieces_then_the_buffer_shrinks_back() {
+        let text = "κόσμε ".repeat(20_000); // 240,000 bytes
+        let bytes = masked(OpCode::Text, true, text.as_bytes());
+        let mut receiver = Receiver::new(LIMITS, 256);
+        let (header, rest) = bytes.split_at(20);
+        assert_eq!(receiver.feed(header).unwrap(), []);
+        // Inside the payload, the room offered grows to DIRECT_READ...
+        assert_eq!(receiver.space().len(), DIRECT_READ);
+        let received = receiver.feed(rest).unwrap();
+        assert_eq!(received, [Received::Message(Message::Text(text))]);
+        // ...and between messages it is back to what an idle connection keeps.
+        assert_eq!(receiver.space().len(), 256);
+        assert_eq!(receiver.buf.capacity(), 256);
     }
 
     #[test]
