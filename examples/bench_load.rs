@@ -36,8 +36,9 @@ const USAGE: &str = "usage: bench_load [--quick] [--rounds N] [--seconds S] [--o
 Starts wslab, a tungstenite echo and a raw TCP echo on loopback ports, runs
 every workload against each in alternating rounds, and prints the medians.
 
-  --quick               3 rounds of 0.3 s, fewer chat members: a check, not a measurement
-  --rounds N            rounds per workload and server (default 5)
+  --quick               rounds of 0.3 s, fewer chat members: a check, not a measurement
+  --rounds N            rounds per workload and server (default: twice the number
+                        of servers, so that each goes first equally often)
   --seconds S           length of one round, in seconds (default 1)
   --only LIST           comma-separated workloads: pingpong, pipelined, conns,
                         text64k, bin1m, bin16m, handshakes, chat (default: all)
@@ -99,6 +100,7 @@ const WORKLOADS: [(&str, &str, Workload); 7] = [
 
 struct Options {
     rounds: usize,
+    quick: bool,
     round: Duration,
     only: Option<Vec<String>>,
     chat_members: Vec<usize>,
@@ -150,9 +152,9 @@ fn options(args: &Cli) -> Result<Options, cli::CliError> {
         .map(|_| list(args, "--only", ""))
         .transpose()?;
     Ok(Options {
-        rounds: args
-            .value("--rounds", if quick { 3 } else { 5 }, "a whole number")?
-            .clamp(1, 99),
+        // 0: as many rounds as `run_comparison` finds fair for its servers.
+        rounds: args.value("--rounds", 0, "a whole number")?.min(99),
+        quick,
         round: Duration::from_secs_f64(seconds),
         only,
         chat_members: list(
@@ -233,11 +235,14 @@ impl Round {
 }
 
 // ANCHOR: alternate
-/// Runs `workload` `rounds` times against every server, in the order
-/// A B C A B C …, after one short warm-up run each that also checks the echo.
+/// Runs `workload` `rounds` times against every server, after one short
+/// warm-up run each that also checks the echo. Each round starts with the next
+/// server (A B C, B C A, C A B, …), so that whatever going first is worth is
+/// shared out evenly.
 fn measure(
     servers: &[Server],
     workload: Workload,
+    rounds_wanted: usize,
     options: &Options,
 ) -> io::Result<Vec<Vec<Round>>> {
     let max = workload.max_per_round();
@@ -253,8 +258,10 @@ fn measure(
         max,
     };
     let mut rounds = vec![Vec::new(); servers.len()];
-    for _ in 0..options.rounds {
-        for (server, rounds) in servers.iter().zip(&mut rounds) {
+    for round_number in 0..rounds_wanted {
+        for place in 0..servers.len() {
+            let which = (round_number + place) % servers.len();
+            let server = &servers[which];
             let cpu_before = server.cpu_time()?;
             let sample = workload.run(server.addr, server.proto, round, false)?;
             let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
@@ -265,7 +272,7 @@ fn measure(
                     sample.per_second()
                 );
             }
-            rounds.push(Round { sample, server_cpu });
+            rounds[which].push(Round { sample, server_cpu });
         }
     }
     Ok(rounds)
@@ -360,9 +367,13 @@ fn run_comparison(options: &Options) -> io::Result<()> {
     let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
     let subject = names[0];
     println!("machine: {}", servers::machine());
+    let rounds_wanted = match options.rounds {
+        0 if options.quick => servers.len(),
+        0 => 2 * servers.len(),
+        n => n,
+    };
     println!(
-        "method: {} rounds of {:.1} s per workload and server, alternating {}; medians",
-        options.rounds,
+        "method: {rounds_wanted} rounds of {:.1} s per workload and server; servers {}, each round starting with the next; medians",
         options.round.as_secs_f64(),
         names.join(", ")
     );
@@ -384,7 +395,7 @@ fn run_comparison(options: &Options) -> io::Result<()> {
         if !options.wants(key) {
             continue;
         }
-        let rounds = measure(&servers, workload, options)?;
+        let rounds = measure(&servers, workload, rounds_wanted, options)?;
         let rate_of = |r: &Round| r.sample.per_second();
         let (line, key_ratios) = row(label, &rounds, rate_of, |rate| {
             let mib = rate * workload.bytes() as f64 / (1 << 20) as f64;
