@@ -176,6 +176,19 @@ try {
   }
   ok("when the server dies, the tabs show closed (1006) and that they will retry");
 
+  // ...and back off: each announced wait is longer than the one before (0.5 s,
+  // doubling, with ±25 % jitter, so the next is always longer).
+  const waits = [];
+  const until = Date.now() + WAIT;
+  while (waits.length < 3 && Date.now() < until) {
+    const found = /reconnecting in ([\d.]+) s/.exec(await a.textContent("#state"));
+    if (found && Number(found[1]) !== waits.at(-1)) waits.push(Number(found[1]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(waits.length, 3, `three waits announced: ${waits}`);
+  assert.ok(waits[0] < waits[1] && waits[1] < waits[2], `waits grow: ${waits}`);
+  ok(`the retries back off: ${waits.join(" s, ")} s`);
+
   // It comes back on the same port: the tabs reconnect on their own, and ana
   // gets her name back.
   restarted = await startServer(server.port);
