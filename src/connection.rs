@@ -29,9 +29,8 @@ const WRITE_DIRECT: usize = 16 * 1024;
 pub struct Writer {
     stream: Arc<TcpStream>,
     out: Vec<u8>,
-    close_sent: bool,
-    /// The code of the Close we sent (0 until then), for the connection's
-    /// own thread when another thread sent it.
+    /// The code of the Close we sent, 0 until then; shared with the
+    /// connection's own thread, for when another thread sent it.
     sent_close_code: Arc<AtomicU16>,
 }
 
@@ -40,7 +39,6 @@ impl Writer {
         Writer {
             stream,
             out: Vec::new(),
-            close_sent: false,
             sent_close_code,
         }
     }
@@ -51,14 +49,13 @@ impl Writer {
     pub fn send(&mut self, opcode: OpCode, payload: &[u8]) -> io::Result<()> {
         // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send any
         // further data frames."
-        if self.close_sent {
+        if self.close_sent() {
             return Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
                 "Close already sent",
             ));
         }
         if opcode == OpCode::Close {
-            self.close_sent = true;
             let code = payload
                 .first_chunk()
                 .map_or(CloseCode::NO_STATUS.0, |code| u16::from_be_bytes(*code));
@@ -107,7 +104,7 @@ impl Writer {
 
     /// Whether our Close frame has gone out.
     pub fn close_sent(&self) -> bool {
-        self.close_sent
+        self.sent_close_code.load(Ordering::SeqCst) != 0
     }
 }
 
@@ -344,7 +341,7 @@ impl Connection {
     /// send a Close frame, the endpoint MUST send a Close frame in response.
     /// ... It SHOULD do so as soon as practical." We echo the peer's code.
     fn answer_close(&mut self, frame: Option<CloseFrame>) {
-        let already_sent = self.lock().close_sent();
+        let already_sent = self.sent_close_code().is_some();
         if !already_sent {
             let payload = frame
                 .as_ref()

@@ -87,9 +87,9 @@ pub struct Receiver {
     limits: Limits,
     state: State,
     message: Option<Partial>,
-    /// Whether [`Receiver::space`] last offered room in the message itself.
-    direct: bool,
-    /// Bytes at the end of that message, zeroed and offered, not yet read into.
+    /// Bytes at the end of a binary message that [`Receiver::space`] zeroed
+    /// and offered, and no read has filled yet. While there are any, the
+    /// buffer is empty and every read goes into them.
     unfilled: usize,
 }
 
@@ -105,7 +105,6 @@ impl Receiver {
             limits,
             state: State::Header,
             message: None,
-            direct: false,
             unfilled: 0,
         }
     }
@@ -126,7 +125,6 @@ impl Receiver {
     /// Room to read more bytes into. Call [`Receiver::filled`] with how many
     /// were read. Only call this when [`Receiver::next_received`] has returned `Ok(None)`.
     pub fn space(&mut self) -> &mut [u8] {
-        self.direct = false;
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
             let remaining = match self.state {
@@ -143,7 +141,6 @@ impl Receiver {
                         self.unfilled = remaining.min(DIRECT_READ as u64) as usize;
                         data.resize(data.len() + self.unfilled, 0);
                     }
-                    self.direct = true;
                     let from = data.len() - self.unfilled;
                     return &mut data[from..];
                 }
@@ -168,7 +165,7 @@ impl Receiver {
 
     /// Records that `n` bytes were read into [`Receiver::space`].
     pub fn filled(&mut self, n: usize) {
-        if !self.direct {
+        if self.unfilled == 0 {
             self.end += n;
             debug_assert!(self.end <= self.buf.len());
             return;
@@ -191,7 +188,6 @@ impl Receiver {
         self.unfilled -= n;
         *offset += n;
         *remaining -= n as u64;
-        self.direct = false;
     }
 
     /// Copies `bytes` in: for tests, and for bytes that arrived with the handshake.

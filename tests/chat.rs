@@ -7,12 +7,11 @@ mod support;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{assert_logged, capture_logs, me};
+use support::{alone, assert_logged, capture_logs, count_entries, me};
 use wslab::chat::Room;
 use wslab::config::Config;
 use wslab::server::{Server, ServerHandle};
@@ -717,62 +716,9 @@ fn abrupt_disconnects_are_leaves() {
     assert_eq!(room.names(), ["guest-1"]);
 }
 
-/// Counts the entries of a directory under `/proc/self`.
-fn count(dir: &str) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
-}
-
-/// Whether this is the child that [`alone`] started for test `name`. If it is
-/// not, runs test `name` in such a child (this same binary, with only that
-/// test), so no other test's sockets come and go while it counts its own,
-/// and checks that it passed.
-fn alone(name: &str) -> bool {
-    const CHILD: &str = "WSLAB_CHAT_ALONE";
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--test-threads=1"])
-        .env(CHILD, "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run this test in a child process");
-    let stdout = read_all(child.stdout.take().unwrap());
-    let stderr = read_all(child.stderr.take().unwrap());
-    let deadline = Instant::now() + 6 * PATIENCE;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{name} took more than {:?} in its own process",
-                6 * PATIENCE
-            );
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let output = stdout.join().unwrap() + &stderr.join().unwrap();
-    assert!(status.success(), "{name} failed:\n{output}");
-    assert!(output.contains("1 passed"), "{output}");
-    false
-}
-
-/// Reads `pipe` to its end on a thread of its own.
-fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    })
-}
-
 #[test]
 fn a_silent_peer_is_caught_by_the_ping() {
-    if !alone("a_silent_peer_is_caught_by_the_ping") {
+    if alone("a_silent_peer_is_caught_by_the_ping", 6 * PATIENCE).is_some() {
         return;
     }
     let config = Config {
@@ -782,7 +728,7 @@ fn a_silent_peer_is_caught_by_the_ping() {
     let room = Room::new(&config);
     let server = serve(&room, config);
     let (mut a, _) = Client::join(server.addr());
-    let fds = count("/proc/self/fd");
+    let fds = count_entries("/proc/self/fd");
     // Joins, then neither reads nor answers the server's ping, like a peer
     // whose cable was pulled.
     let (silent, _) = Client::join(server.addr());
@@ -793,7 +739,7 @@ fn a_silent_peer_is_caught_by_the_ping() {
     // Our end of the socket goes now; the server's end must be gone already.
     drop(silent);
     eventually("the silent member's descriptors are closed", || {
-        count("/proc/self/fd") == fds
+        count_entries("/proc/self/fd") == fds
     });
 }
 

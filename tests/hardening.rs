@@ -10,7 +10,7 @@ mod support;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 use support::*;
@@ -412,7 +412,7 @@ fn out_of_file_descriptors_the_accept_loop_backs_off_and_recovers() {
     let server = common::Running::binary(&[]);
     // Leave the binary 50 descriptors for connections. std cannot set a
     // process's limit without libc; util-linux's `prlimit` can, from outside.
-    let fds = count(&format!("/proc/{}/fd", server.id()));
+    let fds = count_entries(&format!("/proc/{}/fd", server.id()));
     let limit = format!("--nofile={}:", fds + 50);
     let prlimit = Command::new("prlimit")
         .args(["--pid", &server.id().to_string(), &limit])
@@ -444,64 +444,17 @@ fn out_of_file_descriptors_the_accept_loop_backs_off_and_recovers() {
 // ---------------------------------------------------------------------------
 // Churn: nothing leaks
 
-/// Counts the entries of a directory under `/proc/self`.
-fn count(dir: &str) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
-}
-
-/// Runs the churn in a child process of its own (this same test binary, with
-/// only this test), so that no other test's threads and sockets come and go
-/// while the counts are compared.
+/// Runs the churn in a child process of its own, so that no other test's
+/// threads and sockets come and go while the counts are compared.
 #[test]
 fn connection_churn_returns_threads_and_fds_to_baseline() {
-    const CHILD: &str = "WSLAB_CHURN_CHILD";
-    if std::env::var_os(CHILD).is_some() {
+    let Some(output) = alone(
+        "connection_churn_returns_threads_and_fds_to_baseline",
+        Duration::from_secs(120),
+    ) else {
         return churn();
-    }
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "connection_churn_returns_threads_and_fds_to_baseline",
-            "--exact",
-            "--test-threads=1",
-            "--nocapture",
-        ])
-        .env(CHILD, "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run this test in a child process");
-    let output = collect(&mut child);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the churn took more than 120 s");
-        }
-        thread::sleep(Duration::from_millis(50));
     };
-    let output = output.join().unwrap();
-    assert!(status.success(), "the churn failed:\n{output}");
     assert!(output.contains("churn: back to"), "{output}");
-}
-
-/// Reads a child's stdout and stderr to the end, on threads of their own.
-fn collect(child: &mut Child) -> thread::JoinHandle<String> {
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    thread::spawn(move || {
-        let err = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text + &err.join().unwrap_or_default()
-    })
 }
 
 /// 2000 connections that come and go in three ways, from four clients at
@@ -530,7 +483,10 @@ fn churn() {
                 .unwrap();
         }
     };
-    let (threads, fds) = (count("/proc/self/task"), count("/proc/self/fd"));
+    let (threads, fds) = (
+        count_entries("/proc/self/task"),
+        count_entries("/proc/self/fd"),
+    );
     let clients: Vec<_> = (0..4)
         .map(|client| thread::spawn(move || (0..500).for_each(|i| cycle(4 * i + client))))
         .collect();
@@ -546,7 +502,10 @@ fn churn() {
     });
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        let now = (count("/proc/self/task"), count("/proc/self/fd"));
+        let now = (
+            count_entries("/proc/self/task"),
+            count_entries("/proc/self/fd"),
+        );
         if now == (threads, fds) {
             break;
         }

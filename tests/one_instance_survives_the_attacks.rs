@@ -29,10 +29,6 @@ const FLAGS: &[&str] = &[
 /// One kind of attack, run on a thread of its own against the server's address.
 type Attack = fn(SocketAddr);
 
-fn count(dir: &str) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
-}
-
 /// Every opening-handshake line of the checklist that must not get a 101.
 fn bad_handshakes(addr: SocketAddr) {
     let upgrade = |path: &str, drop: &str, add: &[&str]| {
@@ -272,9 +268,9 @@ fn one_server_survives_every_attack_at_once_and_returns_to_its_baseline() {
     assert_echoes(&mut warm_up, TEXT, b"warm-up");
     drop(warm_up);
     eventually("the main and accept threads alone", || {
-        count(&task_dir) == 2
+        count_entries(&task_dir) == 2
     });
-    let baseline = (count(&task_dir), count(&fd_dir));
+    let baseline = (count_entries(&task_dir), count_entries(&fd_dir));
 
     let attacks: [(&str, Attack); 7] = [
         ("bad handshakes", bad_handshakes),
@@ -311,10 +307,10 @@ fn one_server_survives_every_attack_at_once_and_returns_to_its_baseline() {
     assert_echoes(&mut stream, TEXT, b"still here");
     drop(stream);
     let deadline = Instant::now() + TIMEOUT;
-    let mut now = (count(&task_dir), count(&fd_dir));
+    let mut now = (count_entries(&task_dir), count_entries(&fd_dir));
     while now != baseline && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(50));
-        now = (count(&task_dir), count(&fd_dir));
+        now = (count_entries(&task_dir), count_entries(&fd_dir));
     }
     assert_eq!(
         now, baseline,

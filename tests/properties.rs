@@ -122,7 +122,7 @@ fn split<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 /// drives it: read into [`Receiver::space`], then take what is complete.
 /// Stops at the first error. The smallest buffer (256 bytes) makes the
 /// receiver move its bytes around as often as possible.
-fn drive(limits: Limits, reads: &[&[u8]]) -> (Vec<Received>, Option<ProtocolError>) {
+fn drive(limits: Limits, reads: &[&[u8]]) -> Driven {
     let mut receiver = Receiver::new(limits, 0);
     // Room for every item the bytes could hold (a frame is at least 6 bytes),
     // so that the receiver's allocations are the only ones that grow.
@@ -170,6 +170,20 @@ fn assert_within_limits(received: &[Received], limits: Limits) {
         assert!(len <= limits.max_message, "a message of {len} bytes");
     }
 }
+
+/// Drives `bytes` with the [`SMALL`] limits, split at `cuts` and whole, and
+/// asserts that the split run stays within the limits, in what it delivers and
+/// in what it allocates. Returns both runs' results, which must be equal.
+fn drive_within_small_limits(bytes: &[u8], cuts: &[usize]) -> (Driven, Driven) {
+    let reads = split(bytes, cuts);
+    let ((received, error), largest) = largest_allocation(|| drive(SMALL, &reads));
+    assert_within_limits(&received, SMALL);
+    assert_allocation_within_limits(largest, bytes, SMALL);
+    ((received, error), drive(SMALL, &[bytes]))
+}
+
+/// What [`drive`] makes of a stream: the items, and the error that stopped it.
+type Driven = (Vec<Received>, Option<ProtocolError>);
 
 /// Asserts the receiver's largest allocation fits its limits: the 256-byte
 /// read buffer, a message that doubled its capacity on the way to the limit,
@@ -374,11 +388,8 @@ proptest! {
         bytes in vec(any::<u8>(), 0..2048),
         cuts in vec(any::<usize>(), 0..16),
     ) {
-        let reads = split(&bytes, &cuts);
-        let ((received, error), largest) = largest_allocation(|| drive(SMALL, &reads));
-        assert_within_limits(&received, SMALL);
-        assert_allocation_within_limits(largest, &bytes, SMALL);
-        prop_assert_eq!((received, error), drive(SMALL, &[&bytes]));
+        let (in_pieces, whole) = drive_within_small_limits(&bytes, &cuts);
+        prop_assert_eq!(in_pieces, whole);
     }
 
     #[test]
@@ -394,11 +405,8 @@ proptest! {
             let at = at % bytes.len();
             bytes[at] = value;
         }
-        let reads = split(&bytes, &cuts);
-        let ((received, error), largest) = largest_allocation(|| drive(SMALL, &reads));
-        assert_within_limits(&received, SMALL);
-        assert_allocation_within_limits(largest, &bytes, SMALL);
-        prop_assert_eq!((received, error), drive(SMALL, &[&bytes]));
+        let (in_pieces, whole) = drive_within_small_limits(&bytes, &cuts);
+        prop_assert_eq!(in_pieces, whole);
     }
 
     #[test]

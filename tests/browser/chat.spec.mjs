@@ -11,42 +11,21 @@
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import {
+  CHROMIUM, FLAGS, SERVER, WAIT, allPassed, cleanUpOnExit, here, ok, requirePrograms, say,
+  shows, stateIs,
+} from "./common.mjs";
 
-const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const SERVER = process.env.WSLAB_BIN || here("../../target/debug/wslab");
 const SCREENSHOT = process.env.SCREENSHOT || here("../../target/browser/chat.png");
-const WAIT = 15_000; // ms for any one thing to show up on a page
-// The flags this machine's chromium needs: no sandbox as root, no GPU, and no
-// background traffic, which the closed network would refuse.
-const FLAGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
-if (!existsSync(CHROMIUM)) {
-  const why = `chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
-  if (process.env.CI === "true") {
-    console.error(`FAIL: ${why}`);
-    process.exit(1);
-  }
-  console.log(`SKIP: ${why}; under CI=true this fails`);
-  process.exit(0);
-}
-if (!existsSync(SERVER)) {
-  console.error(`FAIL: no server binary at ${SERVER}: run cargo build --bin wslab first`);
-  process.exit(1);
-}
+requirePrograms([[CHROMIUM, "chromium"]]);
 
 // Servers we started die with us, however we end.
 const servers = new Set();
-process.on("exit", () => { for (const child of servers) child.kill("SIGKILL"); });
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(1));
-setTimeout(() => { console.error("FAIL: the whole test took over 120 s"); process.exit(1); }, 120_000).unref();
+cleanUpOnExit(() => { for (const child of servers) child.kill("SIGKILL"); });
 
 /// Starts the main server on `port` (0: any free port) and resolves to its port
 /// once it logs "listening on".
@@ -75,30 +54,6 @@ function stopServer({ child, exited }) {
   return exited;
 }
 
-let step = 0;
-function ok(what) { console.log(`ok ${++step} - ${what}`); }
-
-/// Waits until some element matching `selector` has text containing `text`.
-function shows(page, selector, text) {
-  return page.waitForFunction(
-    ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent.includes(text)),
-    [selector, text],
-    { timeout: WAIT },
-  ).catch(async (error) => {
-    const seen = await page.$$eval(selector, (es) => es.map((e) => e.textContent)).catch(() => []);
-    throw new Error(`${selector} never showed ${JSON.stringify(text)}; it shows ${JSON.stringify(seen)}\n${error.message}`);
-  });
-}
-
-/// Waits until the page's state line says `state` (connecting, open, closed).
-function stateIs(page, state) {
-  return page.waitForSelector(`#state[data-state="${state}"]`, { timeout: WAIT });
-}
-
-async function say(page, text) {
-  await page.fill("#input", text);
-  await page.press("#input", "Enter");
-}
 
 const server = await startServer(0);
 const url = `http://127.0.0.1:${server.port}/`;
@@ -206,4 +161,4 @@ try {
   await stopServer(server);
   if (restarted) await stopServer(restarted);
 }
-console.log(`# all ${step} passed`);
+allPassed();

@@ -12,39 +12,21 @@
 
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import {
+  CHROMIUM, FLAGS, SERVER, WAIT, allPassed, cleanUpOnExit, here, ok, requirePrograms, say,
+  shows, stateIs,
+} from "./common.mjs";
 
-const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const NGINX = process.env.NGINX || "/usr/sbin/nginx";
 const OPENSSL = process.env.OPENSSL || "/usr/bin/openssl";
-const SERVER = process.env.WSLAB_BIN || here("../../target/debug/wslab");
 const CONFIG = here("../../deploy/nginx.conf");
-const WAIT = 15_000; // ms for any one thing to happen
-const FLAGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
-for (const [program, pkg] of [[CHROMIUM, "chromium"], [NGINX, "nginx"], [OPENSSL, "openssl"]]) {
-  if (existsSync(program)) continue;
-  const why = `${pkg} not found at ${program} (apt-get install -y ${pkg})`;
-  if (process.env.CI === "true") {
-    console.error(`FAIL: ${why}`);
-    process.exit(1);
-  }
-  console.log(`SKIP: ${why}; under CI=true this fails`);
-  process.exit(0);
-}
-if (!existsSync(SERVER)) {
-  console.error(`FAIL: no server binary at ${SERVER}: run cargo build --bin wslab first`);
-  process.exit(1);
-}
+requirePrograms([[CHROMIUM, "chromium"], [NGINX, "nginx"], [OPENSSL, "openssl"]]);
 
 // Everything nginx writes goes here, and goes away with it. The directory is
 // world-readable because nginx started as root runs its worker as nobody.
@@ -54,14 +36,12 @@ chmodSync(dir, 0o755);
 // The processes we started die with us, however we end. nginx gets a process
 // group of its own, so that its workers die with its master.
 const children = new Set();
-process.on("exit", () => {
+cleanUpOnExit(() => {
   for (const { child, group } of children) {
     try { group ? process.kill(-child.pid, "SIGKILL") : child.kill("SIGKILL"); } catch {}
   }
   rmSync(dir, { recursive: true, force: true });
 });
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(1));
-setTimeout(() => { console.error("FAIL: the whole test took over 120 s"); process.exit(1); }, 120_000).unref();
 
 /// Starts `program` with its stderr kept in `.log`; `group` gives it a process group.
 function start(program, args, { group = false, env = process.env } = {}) {
@@ -114,21 +94,6 @@ function configFor(httpsPort, wslabPort) {
   return text;
 }
 
-let step = 0;
-function ok(what) { console.log(`ok ${++step} - ${what}`); }
-
-function shows(page, selector, text) {
-  return page.waitForFunction(
-    ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent.includes(text)),
-    [selector, text],
-    { timeout: WAIT },
-  );
-}
-
-async function say(page, text) {
-  await page.fill("#input", text);
-  await page.press("#input", "Enter");
-}
 
 // The certificate, as chapter 10 makes it.
 execFileSync(OPENSSL, [
@@ -160,7 +125,7 @@ try {
     const page = await context.newPage();
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(`${origin}/`);
-    await page.waitForSelector('#state[data-state="open"]', { timeout: WAIT });
+    await stateIs(page, "open");
     return page;
   };
   const a = await tab();
@@ -215,4 +180,4 @@ try {
     await Promise.race([entry.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
   }
 }
-console.log(`# all ${step} passed`);
+allPassed();

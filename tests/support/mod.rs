@@ -648,3 +648,58 @@ pub fn assert_logged(peer: SocketAddr, needle: &str) {
 pub fn me(stream: &TcpStream) -> SocketAddr {
     stream.local_addr().unwrap()
 }
+
+// ---------------------------------------------------------------------------
+// Counting what a process holds
+
+/// How many entries a directory has: threads under `/proc/PID/task`, file
+/// descriptors under `/proc/PID/fd`.
+pub fn count_entries(dir: &str) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
+}
+
+/// Runs test `name` alone, in a child process (this same test binary, with
+/// only that test), so that no other test's threads and sockets come and go
+/// while it counts its own. In the child, returns `None`: the caller runs the
+/// test's body. In the parent, waits up to `limit`, checks that the child's
+/// test passed, and returns its output for the caller to check more.
+pub fn alone(name: &str, limit: Duration) -> Option<String> {
+    const CHILD: &str = "WSLAB_TEST_ALONE";
+    if std::env::var_os(CHILD).is_some() {
+        return None;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run this test in a child process");
+    let stdout = read_to_end_on_a_thread(child.stdout.take().unwrap());
+    let stderr = read_to_end_on_a_thread(child.stderr.take().unwrap());
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} took more than {limit:?} in its own process");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let output = stdout.join().unwrap() + &stderr.join().unwrap();
+    assert!(status.success(), "{name} failed:\n{output}");
+    assert!(output.contains("1 passed"), "{output}");
+    Some(output)
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn read_to_end_on_a_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
