@@ -7,6 +7,8 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
+use wslab::fast::FastReceiver;
+use wslab::frame::Role;
 use wslab::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use wslab::mask::{apply_mask, apply_mask_naive};
 use wslab::message::{Limits, Receiver};
@@ -118,11 +120,34 @@ fn receiver(c: &mut Criterion) {
             apply_mask(&mut wire[start..], KEY, 0);
         }
         group.throughput(Throughput::Bytes(wire.len() as u64));
-        group.bench_function(name, |b| {
+        // Chapter 6's plain receiver, and chapter 9's fast one fed the way
+        // the connection feeds it: 8 KiB reads into its own space.
+        group.bench_function(format!("plain/{name}"), |b| {
             b.iter(|| {
-                let mut receiver = Receiver::new(limits, 8 * 1024);
-                let received = receiver.feed(black_box(&wire)).expect("valid frames");
-                assert_eq!(received.len(), count);
+                let mut receiver = Receiver::new(Role::Server, limits);
+                receiver.receive_data(black_box(&wire));
+                let received = std::iter::from_fn(|| receiver.next_received().unwrap()).count();
+                assert_eq!(received, count);
+            })
+        });
+        group.bench_function(format!("fast/{name}"), |b| {
+            b.iter(|| {
+                let mut receiver = FastReceiver::new(Role::Server, limits, 8 * 1024);
+                let mut received = 0;
+                for read in black_box(&wire).chunks(8 * 1024) {
+                    let mut read = read;
+                    while !read.is_empty() {
+                        let space = receiver.space();
+                        let n = space.len().min(read.len());
+                        space[..n].copy_from_slice(&read[..n]);
+                        receiver.filled(n);
+                        read = &read[n..];
+                        while receiver.next_received().unwrap().is_some() {
+                            received += 1;
+                        }
+                    }
+                }
+                assert_eq!(received, count);
             })
         });
     }

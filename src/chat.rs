@@ -8,15 +8,15 @@
 //! small functions at the end of this file.
 //! See `tutorial/07-the-chat-room.md#the-room`.
 
-use crate::close::{close_payload, CloseCode};
+use crate::close::CloseCode;
 use crate::config::Config;
-use crate::connection::{Connection, Peer, SharedWriter, Writer};
+use crate::connection::{Connection, Handle, Peer, Sender};
 use crate::frame::OpCode;
 use crate::message::Message;
+use crate::protocol::State;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
 use std::io;
-use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -43,10 +43,8 @@ type Outgoing = Arc<str>;
 struct Member {
     name: String,
     peer: Peer,
-    /// The connection's sending half, shared with its reader thread (pongs).
-    writer: SharedWriter,
-    /// Another handle to the socket, to shut it without taking `writer`'s lock.
-    socket: Arc<TcpStream>,
+    /// The connection, as other threads hold it: to send, close and cut.
+    connection: Handle,
     /// `None` in the naive room, which writes to the socket directly.
     outbox: Option<Outbox>,
 }
@@ -186,7 +184,6 @@ impl Room {
     fn join(&self, connection: &Connection) -> io::Result<(u64, Option<JoinHandle<()>>)> {
         let peer = connection.peer();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let socket = connection.socket();
         let (outbox, thread) = match self.delivery {
             Delivery::Naive => (None, None),
             Delivery::Queued => {
@@ -198,8 +195,7 @@ impl Room {
                 };
                 let writer = WriterThread {
                     inbox,
-                    writer: connection.writer(),
-                    socket: Arc::clone(&socket),
+                    connection: connection.handle(),
                     backlog: Arc::clone(&outbox.backlog),
                     dropped: Arc::clone(&outbox.dropped),
                     close_timeout: self.close_timeout,
@@ -218,8 +214,7 @@ impl Room {
             Member {
                 name: name.clone(),
                 peer,
-                writer: connection.writer(),
-                socket,
+                connection: connection.handle(),
                 outbox,
             },
         );
@@ -349,7 +344,7 @@ impl Room {
                 self.peak_backlog.fetch_max(backlog, Ordering::SeqCst);
                 Some(backlog)
             }
-            None => write_now(&member.writer, text).then_some(0),
+            None => write_now(&member.connection, text).then_some(0),
         }
     }
     // ANCHOR_END: broadcast
@@ -368,7 +363,7 @@ impl Room {
                 member.peer,
                 member.name
             );
-            let _ = member.socket.shutdown(Shutdown::Both);
+            member.connection.cut("a write failed");
             return;
         };
         log::warn!(
@@ -409,26 +404,19 @@ impl Outbox {
 /// The PHP posts' broadcast, for one member: write to its socket now, on the
 /// sender's thread, under the room's lock. If this member has stopped
 /// reading, the write blocks, and so does everyone else's next message.
-fn write_now(writer: &SharedWriter, text: &str) -> bool {
-    let mut writer = lock_writer(writer);
-    writer
+fn write_now(connection: &Handle, text: &str) -> bool {
+    let mut sender = connection.sender();
+    sender
         .send(OpCode::Text, text.as_bytes())
-        .and_then(|()| writer.flush())
+        .and_then(|()| sender.flush())
         .is_ok()
 }
 // ANCHOR_END: naive
 
-fn lock_writer(writer: &SharedWriter) -> MutexGuard<'_, Writer> {
-    writer
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// What a member's writer thread owns.
 struct WriterThread {
     inbox: Receiver<Outgoing>,
-    writer: SharedWriter,
-    socket: Arc<TcpStream>,
+    connection: Handle,
     backlog: Arc<AtomicUsize>,
     dropped: Arc<AtomicBool>,
     close_timeout: Duration,
@@ -442,13 +430,13 @@ impl WriterThread {
     /// writer finishes at most the batch it is in, then sends the Close.
     fn run(self) {
         while let Ok(first) = self.inbox.recv() {
-            let mut writer = lock_writer(&self.writer);
-            if self.dropped.load(Ordering::SeqCst) || writer.close_sent() {
+            let mut sender = self.connection.sender();
+            if self.dropped.load(Ordering::SeqCst) || sender.state() != State::Open {
                 break;
             }
-            if self.write_batch(&mut writer, first).is_err() {
-                drop(writer);
-                let _ = self.socket.shutdown(Shutdown::Both);
+            if self.write_batch(&mut sender, first).is_err() {
+                drop(sender);
+                self.connection.cut("a write failed");
                 return;
             }
         }
@@ -459,7 +447,7 @@ impl WriterThread {
 
     /// Sends `first` and whatever else is waiting, up to [`BATCH`] bytes, with
     /// one flush: a burst costs one `write`, not one per message.
-    fn write_batch(&self, writer: &mut Writer, first: Outgoing) -> io::Result<()> {
+    fn write_batch(&self, writer: &mut Sender<'_>, first: Outgoing) -> io::Result<()> {
         let mut next = Some(first);
         let mut bytes = 0;
         while let Some(text) = next {
@@ -475,29 +463,20 @@ impl WriterThread {
         writer.flush()
     }
 
-    /// Sends Close 1008 and our FIN, each write bounded by the close
-    /// timeout. The member's own thread reads on: the client's Close, its
-    /// FIN, or an idle timeout ends the connection there. If the Close
-    /// cannot be written, the socket is shut, which ends that thread at once.
+    /// Sends Close 1008, its write bounded by the close timeout, then gives
+    /// the member the close timeout to finish the closing handshake on its
+    /// own thread; after that the connection is cut, which ends that thread.
     fn close_too_slow(&self) {
-        let _ = self.socket.set_write_timeout(Some(self.close_timeout));
-        let mut writer = lock_writer(&self.writer);
-        if writer.close_sent() {
-            return;
-        }
-        let payload = close_payload(
+        let mut sender = self.connection.sender();
+        let sent = sender.close(
             CloseCode::POLICY_VIOLATION,
             "too slow: messages were piling up",
         );
-        let sent = writer
-            .send(OpCode::Close, &payload)
-            .and_then(|()| writer.flush());
-        let how = if sent.is_ok() {
-            Shutdown::Write
-        } else {
-            Shutdown::Both
-        };
-        let _ = self.socket.shutdown(how);
+        drop(sender);
+        if sent.is_err() || !self.connection.wait_closed(self.close_timeout) {
+            self.connection
+                .cut("a dropped chat member did not finish the closing handshake");
+        }
     }
     // ANCHOR_END: writer_thread
 }

@@ -68,6 +68,21 @@ impl fmt::Display for CloseCode {
     }
 }
 
+impl ProtocolError {
+    // ANCHOR: close_code
+    /// The code we send in our Close frame when the peer breaks this rule.
+    pub fn close_code(&self) -> CloseCode {
+        use ProtocolError::*;
+        match self {
+            FrameTooBig { .. } | MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
+            OverBudget { .. } => CloseCode::TRY_AGAIN_LATER,
+            InvalidUtf8 | InvalidUtf8InCloseReason => CloseCode::INVALID_PAYLOAD,
+            _ => CloseCode::PROTOCOL_ERROR,
+        }
+    }
+    // ANCHOR_END: close_code
+}
+
 /// The body of a Close frame: a code and a UTF-8 reason, both optional.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseFrame {

@@ -20,6 +20,13 @@ pub struct Config {
     /// conformance suite's largest messages are 16 MiB, and a peer cannot make
     /// us hold more than this for one message.
     pub limits: Limits,
+    /// The bytes of unfinished incoming messages held for all connections
+    /// together. Default 256 MiB: sixteen 16 MiB messages at once, and a
+    /// fraction of a small laptop's memory; without it, 1024 connections each
+    /// part-way through a 16 MiB message would hold 16 GiB. A message that
+    /// would go over it is refused with 1013 (try again later): the message
+    /// is within its limit, and the server is busy, not the client wrong.
+    pub message_budget: usize,
     /// Largest chat message. Default 4 KiB: a chat line is short, and every
     /// message is copied to every member's queue.
     pub chat_max_message: usize,
@@ -64,6 +71,7 @@ impl Default for Config {
                 max_frame: 16 * 1024 * 1024,
                 max_message: 16 * 1024 * 1024,
             },
+            message_budget: 256 * 1024 * 1024,
             chat_max_message: 4 * 1024,
             read_buffer: 8 * 1024,
             handshake_timeout: Duration::from_secs(10),
@@ -202,6 +210,7 @@ impl Config {
                 max_frame: bytes("--max-frame", d.limits.max_frame)?,
                 max_message: bytes("--max-message", d.limits.max_message)?,
             },
+            message_budget: d.message_budget,
             chat_max_message: bytes("--chat-max-message", d.chat_max_message)?,
             read_buffer: bytes("--read-buffer", d.read_buffer)?,
             handshake_timeout: time("--handshake-timeout", d.handshake_timeout)?,

@@ -1,144 +1,31 @@
 //! Chapter 6: one WebSocket connection over a blocking `TcpStream`.
 //!
-//! This and `server.rs` are the only modules that touch sockets. The loop is:
-//! hand the [`Receiver`] what the socket gave, act on what it returns (answer
-//! pings, finish the closing handshake, fail the connection with the right
-//! code), and write replies in batches: they are flushed just before we would
-//! block on a read, so a burst of pipelined messages costs one write.
+//! The protocol itself is in [`crate::protocol`], without a socket. This is
+//! the thin layer that drives it: wait for bytes, hand them over, act on what
+//! comes back, write what it queued, and keep the two timeouts (idle, close).
+//! Replies are queued and written just before we would wait for the peer, so a
+//! burst of pipelined messages costs one write.
+//!
+//! Other threads (the chat room's writer, the server's shutdown) send through
+//! a [`Handle`]. The protocol sits behind a mutex, and the connection's own
+//! thread waits for bytes *without* holding it: it peeks, and takes the lock
+//! only to read what is already there.
 //! See `tutorial/06-messages-and-closing.md#the-connection-loop`.
 
-use crate::close::{close_payload, CloseCode, CloseFrame};
+use crate::close::CloseCode;
 use crate::config::Config;
-use crate::error::ProtocolError;
-use crate::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
-use crate::message::{Limits, Message, Received, Receiver};
-use crate::trace;
+use crate::frame::{OpCode, Role};
+use crate::message::{Message, Received};
+use crate::protocol::{Ending, Protocol, State};
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Payloads at least this big are written straight from the caller's buffer
 /// (header and payload in one vectored write) instead of being copied.
 const WRITE_DIRECT: usize = 16 * 1024;
-
-/// The sending half: frames go into a buffer and out in as few writes as possible.
-#[derive(Debug)]
-pub struct Writer {
-    stream: Arc<TcpStream>,
-    out: Vec<u8>,
-    /// The code of the Close we sent, 0 until then; shared with the
-    /// connection's own thread, for when another thread sent it.
-    sent_close_code: Arc<AtomicU16>,
-}
-
-impl Writer {
-    fn new(stream: Arc<TcpStream>, sent_close_code: Arc<AtomicU16>) -> Writer {
-        Writer {
-            stream,
-            out: Vec::new(),
-            sent_close_code,
-        }
-    }
-
-    // ANCHOR: send
-    /// Queues one unmasked frame. Small frames wait in the buffer until
-    /// [`Writer::flush`]; a large one is written at once, without a copy.
-    pub fn send(&mut self, opcode: OpCode, payload: &[u8]) -> io::Result<()> {
-        // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send any
-        // further data frames."
-        if self.close_sent() {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "Close already sent",
-            ));
-        }
-        if opcode == OpCode::Close {
-            let code = payload
-                .first_chunk()
-                .map_or(CloseCode::NO_STATUS.0, |code| u16::from_be_bytes(*code));
-            self.sent_close_code.store(code, Ordering::SeqCst);
-        }
-        let header = FrameHeader::server(opcode, payload.len());
-        let mut bytes = [0u8; MAX_HEADER_LEN];
-        let len = header.encode(&mut bytes);
-        trace::sent(&bytes[..len], &header, payload);
-        if payload.len() < WRITE_DIRECT {
-            self.out.extend_from_slice(&bytes[..len]);
-            self.out.extend_from_slice(payload);
-            return Ok(());
-        }
-        self.flush()?;
-        write_all_vectored(
-            &self.stream,
-            &mut [IoSlice::new(&bytes[..len]), IoSlice::new(payload)],
-        )
-    }
-    // ANCHOR_END: send
-
-    /// Writes everything queued.
-    pub fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            let result = (&*self.stream).write_all(&self.out);
-            self.out.clear();
-            result?;
-        }
-        Ok(())
-    }
-
-    /// Sends a data message.
-    pub fn send_message(&mut self, message: &Message) -> io::Result<()> {
-        match message {
-            Message::Text(text) => self.send(OpCode::Text, text.as_bytes()),
-            Message::Binary(data) => self.send(OpCode::Binary, data),
-        }
-    }
-
-    /// Closes the socket in both directions, which also wakes the thread
-    /// blocked reading it.
-    pub fn shutdown(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
-    }
-
-    /// Whether our Close frame has gone out.
-    pub fn close_sent(&self) -> bool {
-        self.sent_close_code.load(Ordering::SeqCst) != 0
-    }
-}
-
-fn write_all_vectored(mut stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
-    while !slices.is_empty() {
-        match stream.write_vectored(slices) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => IoSlice::advance_slices(&mut slices, n),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(())
-}
-
-/// A [`Writer`] that several threads may use: the connection's own thread
-/// answers pings through it while, in the chat room, a writer thread sends
-/// broadcasts. The lock keeps their frames from interleaving.
-pub type SharedWriter = Arc<Mutex<Writer>>;
-
-/// How a connection ended, for the log and for the chat room.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    /// The peer started the closing handshake; we answered.
-    ClosedByPeer(Option<CloseFrame>),
-    /// We started it, with this code.
-    ClosedByUs(CloseCode),
-    /// The peer broke the protocol; we closed with its code.
-    ProtocolError(ProtocolError),
-    /// The TCP connection ended or failed without a Close frame (1006).
-    Abnormal(String),
-    /// No traffic, not even a Pong, within two idle timeouts.
-    Timeout,
-}
 
 // ANCHOR: peer
 /// Who is at the other end, as the log names them: the socket's peer address
@@ -171,17 +58,195 @@ impl fmt::Display for Peer {
     }
 }
 
-/// One WebSocket connection after the handshake.
+/// What every thread of one connection shares.
+#[derive(Debug)]
+struct Link {
+    stream: TcpStream,
+    peer: Peer,
+    protocol: Mutex<Protocol>,
+    /// Signalled when the protocol reaches [`State::Closed`].
+    closed: Condvar,
+    idle_timeout: Duration,
+    close_timeout: Duration,
+}
+
+impl Link {
+    fn log_close_timeout(&self) {
+        log::info!(
+            "{}: the client did not finish the closing handshake within {:?}; \
+             closing the connection",
+            self.peer,
+            self.close_timeout
+        );
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Protocol> {
+        self.protocol
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+// ANCHOR: sender
+/// The sending side, while it holds the protocol's lock: frames cannot
+/// interleave, whichever threads send.
+pub struct Sender<'a> {
+    link: &'a Link,
+    protocol: MutexGuard<'a, Protocol>,
+}
+
+impl Sender<'_> {
+    /// Queues one data frame (Text or Binary) until [`Sender::flush`]; a
+    /// large one is written at once, without a copy.
+    pub fn send(&mut self, opcode: OpCode, payload: &[u8]) -> io::Result<()> {
+        let direct = payload.len() >= WRITE_DIRECT && self.protocol.role() == Role::Server;
+        if !direct {
+            return self.protocol.send(opcode, payload).map_err(closing);
+        }
+        self.protocol
+            .send_header(opcode, payload)
+            .map_err(closing)?;
+        let written = write_all_vectored(
+            &self.link.stream,
+            &mut [
+                IoSlice::new(self.protocol.data_to_send()),
+                IoSlice::new(payload),
+            ],
+        );
+        self.protocol.data_sent();
+        written
+    }
+
+    /// Queues a data message.
+    pub fn send_message(&mut self, message: &Message) -> io::Result<()> {
+        match message {
+            Message::Text(text) => self.send(OpCode::Text, text.as_bytes()),
+            Message::Binary(data) => self.send(OpCode::Binary, data),
+        }
+    }
+
+    /// Starts the closing handshake (see [`Protocol::close`]) and writes the Close.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> io::Result<()> {
+        self.protocol.close(code, reason);
+        self.flush()
+    }
+
+    /// Writes everything queued.
+    pub fn flush(&mut self) -> io::Result<()> {
+        let written = (&self.link.stream).write_all(self.protocol.data_to_send());
+        self.protocol.data_sent();
+        written
+    }
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        self.protocol.state()
+    }
+}
+// ANCHOR_END: sender
+
+fn closing(error: crate::protocol::AlreadyClosing) -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, error)
+}
+
+fn write_all_vectored(mut stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    while !slices.is_empty() {
+        match stream.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+// ANCHOR: handle
+/// A connection as other threads hold it: to send, to close, and to cut.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    link: Arc<Link>,
+}
+
+impl Handle {
+    /// Who the client is.
+    pub fn peer(&self) -> Peer {
+        self.link.peer
+    }
+
+    /// Takes the sending side, waiting for a write in progress to finish.
+    pub fn sender(&self) -> Sender<'_> {
+        Sender {
+            link: &self.link,
+            protocol: self.link.lock(),
+        }
+    }
+
+    /// Takes the sending side if no other thread is writing.
+    pub fn try_sender(&self) -> Option<Sender<'_>> {
+        let protocol = match self.link.protocol.try_lock() {
+            Ok(protocol) => protocol,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(Sender {
+            link: &self.link,
+            protocol,
+        })
+    }
+
+    /// Starts the closing handshake from another thread and sees it through:
+    /// the connection's own thread, blocked waiting for bytes, finishes it
+    /// when the peer's Close arrives; if that has not happened within the
+    /// close timeout, the connection is cut, which wakes that thread. So a
+    /// peer that stopped reading holds its threads for the close timeout at
+    /// most, not the idle timeout.
+    pub fn close(&self, code: CloseCode, reason: &str) {
+        let sent = self.sender().close(code, reason);
+        if sent.is_err() || !self.wait_closed(self.link.close_timeout) {
+            self.cut(&format!(
+                "no Close from the client within {:?} of ours",
+                self.link.close_timeout
+            ));
+        }
+    }
+
+    /// Waits until the connection is closed, at most `timeout`; returns
+    /// whether it is.
+    pub fn wait_closed(&self, timeout: Duration) -> bool {
+        let protocol = self.link.lock();
+        let (protocol, _) = self
+            .link
+            .closed
+            .wait_timeout_while(protocol, timeout, |p| p.state() != State::Closed)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        protocol.state() == State::Closed
+    }
+
+    /// The connection's own side again, for the server to finish it after
+    /// its handler returned or panicked.
+    pub(crate) fn into_connection(self) -> Connection {
+        Connection {
+            link: self.link,
+            read_timeout: None,
+        }
+    }
+
+    /// Closes the socket both ways, whatever the protocol's state: a blocked
+    /// read sees the end, a blocked write fails. Logs why.
+    pub fn cut(&self, why: &str) {
+        log::info!("{}: cut: {why}", self.link.peer);
+        let _ = self.link.stream.shutdown(Shutdown::Both);
+    }
+}
+// ANCHOR_END: handle
+
+/// One WebSocket connection after the handshake, as its own thread holds it.
 #[derive(Debug)]
 pub struct Connection {
-    stream: Arc<TcpStream>,
-    peer: Peer,
-    receiver: Receiver,
-    writer: SharedWriter,
-    sent_close_code: Arc<AtomicU16>,
-    config: Arc<Config>,
-    ping_sent: bool,
-    ending: Option<Ending>,
+    link: Arc<Link>,
+    /// The read timeout set on the socket now.
+    read_timeout: Option<Duration>,
 }
 
 impl Connection {
@@ -190,225 +255,206 @@ impl Connection {
     pub fn new(
         stream: TcpStream,
         peer: Peer,
+        role: Role,
         leftover: &[u8],
-        config: Arc<Config>,
+        config: &Config,
     ) -> io::Result<Connection> {
-        stream.set_read_timeout(Some(config.idle_timeout))?;
         stream.set_write_timeout(Some(config.idle_timeout))?;
-        let stream = Arc::new(stream);
-        let sent_close_code = Arc::new(AtomicU16::new(0));
-        let writer = Writer::new(Arc::clone(&stream), Arc::clone(&sent_close_code));
-        let mut connection = Connection {
+        let mut protocol = Protocol::new(
+            role,
+            config.limits,
+            config.read_buffer,
+            config.close_timeout,
+        );
+        protocol.receive_data(leftover);
+        let link = Link {
             stream,
             peer,
-            receiver: Receiver::new(config.limits, config.read_buffer),
-            writer: Arc::new(Mutex::new(writer)),
-            sent_close_code,
-            config,
-            ping_sent: false,
-            ending: None,
+            protocol: Mutex::new(protocol),
+            closed: Condvar::new(),
+            idle_timeout: config.idle_timeout,
+            close_timeout: config.close_timeout,
         };
-        connection.receiver.feed_bytes(leftover);
-        Ok(connection)
+        Ok(Connection {
+            link: Arc::new(link),
+            read_timeout: None,
+        })
     }
 
-    /// Lowers this connection's message limit to `max` bytes (and its frame
-    /// limit with it, as a frame cannot be bigger than a message). Called
-    /// before the first [`Connection::recv`], an over-long message is refused
-    /// with 1009 before its payload is read, as the server's own limit is.
+    /// Lowers this connection's message limit (see [`Protocol::set_max_message`]).
     pub fn set_max_message(&mut self, max: usize) {
-        let limits = self.receiver.limits();
-        self.receiver.set_limits(Limits {
-            max_frame: limits.max_frame.min(max),
-            max_message: limits.max_message.min(max),
-        });
+        self.link.lock().set_max_message(max);
+    }
+
+    /// Counts this connection's unfinished messages against a shared budget.
+    pub fn set_budget(&mut self, budget: Arc<crate::message::Budget>) {
+        self.link.lock().set_budget(budget);
     }
 
     /// Who the client is.
     pub fn peer(&self) -> Peer {
-        self.peer
+        self.link.peer
     }
 
-    /// The socket, shared: the server keeps it to close every connection on shutdown.
-    pub fn socket(&self) -> Arc<TcpStream> {
-        Arc::clone(&self.stream)
-    }
-
-    /// The sending half, to share with another thread.
-    pub fn writer(&self) -> SharedWriter {
-        Arc::clone(&self.writer)
-    }
-
-    /// The code of the Close we sent, whichever thread sent it.
-    fn sent_close_code(&self) -> Option<CloseCode> {
-        match self.sent_close_code.load(Ordering::SeqCst) {
-            0 => None,
-            code => Some(CloseCode(code)),
+    /// A handle for other threads.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            link: Arc::clone(&self.link),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Writer> {
-        self.writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Takes the sending side (see [`Handle::sender`]).
+    pub fn sender(&self) -> Sender<'_> {
+        Sender {
+            link: &self.link,
+            protocol: self.link.lock(),
+        }
     }
 
     /// Sends a data message (queued until the next read, or [`Connection::flush`]).
     pub fn send(&mut self, message: &Message) -> io::Result<()> {
-        self.lock().send_message(message)
+        self.sender().send_message(message)
     }
 
     /// Writes everything queued.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.lock().flush()
+        self.sender().flush()
+    }
+
+    /// Starts the closing handshake ourselves; [`Connection::recv`] then
+    /// reads on until it is done.
+    pub fn close(&mut self, code: CloseCode, reason: &str) {
+        let _ = self.sender().close(code, reason);
     }
 
     /// How the connection ended, once [`Connection::recv`] has returned `None`.
-    pub fn ending(&self) -> Option<&Ending> {
-        self.ending.as_ref()
+    pub fn ending(&self) -> Option<Ending> {
+        let protocol = self.link.lock();
+        match protocol.state() {
+            State::Closed => protocol.ending().cloned(),
+            _ => None,
+        }
     }
 
     // ANCHOR: recv
-    /// The next message. Pings are answered, Pongs noted, and the closing
-    /// handshake done here; `None` means the connection is over (see
+    /// The next message. Pings are answered, and the closing handshake done,
+    /// on the way; `None` means the connection is over (see
     /// [`Connection::ending`]) and the socket has been closed.
     pub fn recv(&mut self) -> Option<Message> {
-        while self.ending.is_none() {
-            // Another thread (the chat room's writer) may have sent our Close.
-            // §5.5.1: we then only wait for the peer's; its data is not ours to
-            // deliver, and `end` bounds the wait with the close timeout.
-            if let Some(code) = self.sent_close_code() {
-                self.end(Ending::ClosedByUs(code));
-                break;
-            }
-            match self.receiver.next_received() {
-                Ok(Some(Received::Message(message))) => return Some(message),
-                // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
-                // Pong frame in response ... [with] identical "Application data""
-                Ok(Some(Received::Ping(payload))) => {
-                    let pong = self.lock().send(OpCode::Pong, &payload);
-                    if let Err(error) = pong {
-                        self.end(Ending::Abnormal(error.to_string()));
-                    }
+        loop {
+            let mut protocol = self.link.lock();
+            while let Some(event) = protocol.next_event() {
+                if let Received::Message(message) = event {
+                    return Some(message);
                 }
-                // §5.5.3: "A response to an unsolicited Pong frame is not expected."
-                Ok(Some(Received::Pong(_))) => {}
-                Ok(Some(Received::Close(frame))) => self.answer_close(frame),
-                Ok(None) => self.read_more(),
-                Err(error) => self.fail(error),
             }
+            if let Err(error) = self.flush_locked(&mut protocol) {
+                protocol.connection_lost(&error.to_string());
+            }
+            if protocol.state() == State::Closed || protocol.close_expected() {
+                drop(protocol);
+                self.end();
+                return None;
+            }
+            let wait = match protocol.close_deadline() {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => self.link.idle_timeout,
+            };
+            drop(protocol);
+            self.wait_and_read(wait);
         }
-        None
     }
     // ANCHOR_END: recv
 
-    // ANCHOR: read_more
-    /// Flushes our replies, then blocks until the socket has more bytes. A read
-    /// that times out sends a Ping; a second one in a row ends the connection.
-    fn read_more(&mut self) {
-        if let Err(error) = self.flush() {
-            return self.end(Ending::Abnormal(error.to_string()));
-        }
-        match (&*self.stream).read(self.receiver.space()) {
-            Ok(0) => self.end(Ending::Abnormal(
-                "connection closed without a Close frame".into(),
-            )),
-            Ok(n) => {
-                self.receiver.filled(n);
-                self.ping_sent = false;
-            }
-            Err(error) if is_timeout(&error) && !self.ping_sent => {
-                self.ping_sent = true;
-                let ping = {
-                    let mut writer = self.lock();
-                    writer
-                        .send(OpCode::Ping, b"wslab")
-                        .and_then(|()| writer.flush())
-                };
-                if let Err(error) = ping {
-                    self.end(Ending::Abnormal(error.to_string()));
+    // ANCHOR: wait_and_read
+    /// Waits up to `wait` for bytes without holding the lock, so that other
+    /// threads can send meanwhile; then reads what came, under the lock. A
+    /// wait that times out is the idle timeout (ping, or give up) or the
+    /// close timeout.
+    fn wait_and_read(&mut self, wait: Duration) {
+        let peeked = self.set_read_timeout(wait).and_then(|()| {
+            let mut byte = [0u8; 1];
+            self.link.stream.peek(&mut byte)
+        });
+        let mut protocol = self.link.lock();
+        match peeked {
+            Ok(0) => protocol.connection_lost("connection closed without a Close frame"),
+            Ok(_) => match (&self.link.stream).read(protocol.space()) {
+                Ok(0) => protocol.connection_lost("connection closed without a Close frame"),
+                Ok(n) => protocol.filled(n),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => protocol.connection_lost(&error.to_string()),
+            },
+            Err(error) if is_timeout(&error) => {
+                if protocol.state() == State::Closing {
+                    if protocol.check_timeout(Instant::now()) {
+                        self.link.log_close_timeout();
+                    }
+                } else {
+                    protocol.idle();
                 }
             }
-            Err(error) if is_timeout(&error) => self.end(Ending::Timeout),
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => self.end(Ending::Abnormal(error.to_string())),
+            Err(error) => protocol.connection_lost(&error.to_string()),
         }
     }
-    // ANCHOR_END: read_more
+    // ANCHOR_END: wait_and_read
 
-    // ANCHOR: closing
-    /// §5.5.1: "If an endpoint receives a Close frame and did not previously
-    /// send a Close frame, the endpoint MUST send a Close frame in response.
-    /// ... It SHOULD do so as soon as practical." We echo the peer's code.
-    fn answer_close(&mut self, frame: Option<CloseFrame>) {
-        let already_sent = self.sent_close_code().is_some();
-        if !already_sent {
-            let payload = frame
-                .as_ref()
-                .map_or(Vec::new(), |f| close_payload(f.code, ""));
-            let _ = self.lock().send(OpCode::Close, &payload);
+    fn set_read_timeout(&mut self, wait: Duration) -> io::Result<()> {
+        // A zero timeout would mean "block for ever" to the socket.
+        let wait = Some(wait.max(Duration::from_millis(1)));
+        if self.read_timeout != wait {
+            self.link.stream.set_read_timeout(wait)?;
+            self.read_timeout = wait;
         }
-        self.end(Ending::ClosedByPeer(frame));
+        Ok(())
     }
 
-    /// §7.1.7: to _Fail the WebSocket Connection_, send a Close frame with the
-    /// code for the rule that was broken, then close the TCP connection.
-    fn fail(&mut self, error: ProtocolError) {
-        let _ = self.lock().send(
-            OpCode::Close,
-            &close_payload(error.close_code(), &error.to_string()),
-        );
-        self.end(Ending::ProtocolError(error));
+    fn flush_locked(&self, protocol: &mut Protocol) -> io::Result<()> {
+        let written = (&self.link.stream).write_all(protocol.data_to_send());
+        protocol.data_sent();
+        written
     }
 
-    /// Starts the closing handshake ourselves, for example when the server
-    /// shuts down (1001) or a chat member is too slow (1008).
-    pub fn close(&mut self, code: CloseCode, reason: &str) {
-        let _ = self
-            .lock()
-            .send(OpCode::Close, &close_payload(code, reason));
-        self.end(Ending::ClosedByUs(code));
-    }
-
-    /// Flushes, sends our FIN, and reads (and discards) until the peer's FIN or
-    /// the close timeout. §7.1.1: the server "SHOULD close the underlying TCP
-    /// connection first"; draining first means unread bytes cannot turn our
-    /// close into a reset that destroys the Close frame we just sent.
-    fn end(&mut self, ending: Ending) {
-        log_ending(self.peer, &ending);
-        let _ = self.flush();
-        if matches!(ending, Ending::Abnormal(_) | Ending::Timeout) {
-            let _ = self.stream.shutdown(Shutdown::Both);
-        } else {
-            let _ = self.stream.shutdown(Shutdown::Write);
-            drain(self.peer, &self.stream, self.config.close_timeout);
+    // ANCHOR: end
+    /// Closes the TCP connection. After a clean closing handshake, §7.1.1:
+    /// the server "SHOULD close the underlying TCP connection first": we send
+    /// our FIN, then read (and discard) until the peer's, within the close
+    /// timeout, so that unread bytes cannot turn our close into a reset that
+    /// destroys the Close frame we just sent.
+    fn end(&mut self) {
+        let state = self.link.lock().state();
+        if state != State::Closed {
+            let _ = self.link.stream.shutdown(Shutdown::Write);
+            let deadline = self.link.lock().close_deadline();
+            self.drain(deadline.unwrap_or_else(Instant::now));
         }
-        self.ending = Some(ending);
-    }
-    // ANCHOR_END: closing
-}
-
-fn drain(peer: Peer, mut stream: &TcpStream, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    let mut scratch = [0u8; 4096];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            log::info!(
-                "{peer}: the client did not finish the closing handshake within {timeout:?}; \
-                 closing the connection"
-            );
-            break;
+        let _ = self.link.stream.shutdown(Shutdown::Both);
+        let mut protocol = self.link.lock();
+        protocol.connection_lost("closed");
+        if let Some(ending) = protocol.ending() {
+            log_ending(self.link.peer, ending);
         }
-        match stream.read(&mut scratch) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) if is_timeout(&error) => {}
-            Err(_) => break,
+        self.link.closed.notify_all();
+    }
+
+    fn drain(&mut self, deadline: Instant) {
+        let mut scratch = [0u8; 4096];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.set_read_timeout(left).is_err() {
+                return self.link.log_close_timeout();
+            }
+            match (&self.link.stream).read(&mut scratch) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) if is_timeout(&error) => {}
+                Err(_) => return,
+            }
         }
     }
-    let _ = stream.shutdown(Shutdown::Both);
+    // ANCHOR_END: end
 }
 
 fn log_ending(peer: Peer, ending: &Ending) {

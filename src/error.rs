@@ -1,11 +1,12 @@
-//! Every way a peer can break RFC 6455, each named after the rule it breaks,
-//! and the close code it earns, decided here and nowhere else.
+//! Every way a peer can break RFC 6455, each named after the rule it breaks.
+//! The close code each one earns is decided in one place, [`ProtocolError::close_code`]
+//! in `close.rs`, beside the codes themselves.
 //! See `tutorial/06-messages-and-closing.md#errors-become-close-codes`.
 
-use crate::close::CloseCode;
 use std::fmt;
 
-/// A violation of RFC 6455 by the peer. The connection is failed with
+/// A violation of RFC 6455 by the peer (or, for [`ProtocolError::OverBudget`],
+/// a message we cannot hold now). The connection is failed with
 /// [`ProtocolError::close_code`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
@@ -17,6 +18,8 @@ pub enum ProtocolError {
     LengthTopBitSet,
     /// §5.1: "a client MUST mask all frames that it sends to the server".
     UnmaskedFrameFromClient,
+    /// §5.1: "A server MUST NOT mask any frames that it sends to the client."
+    MaskedFrameFromServer,
     /// §5.5: "All control frames MUST have a payload length of 125 bytes or less".
     ControlFrameTooBig(u64),
     /// §5.5: control frames "MUST NOT be fragmented".
@@ -37,20 +40,9 @@ pub enum ProtocolError {
     InvalidCloseCode(u16),
     /// §5.5.1: the reason in a Close frame is not valid UTF-8.
     InvalidUtf8InCloseReason,
-}
-
-impl ProtocolError {
-    // ANCHOR: close_code
-    /// The code we send in our Close frame when the peer breaks this rule.
-    pub fn close_code(&self) -> CloseCode {
-        use ProtocolError::*;
-        match self {
-            FrameTooBig { .. } | MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
-            InvalidUtf8 | InvalidUtf8InCloseReason => CloseCode::INVALID_PAYLOAD,
-            _ => CloseCode::PROTOCOL_ERROR,
-        }
-    }
-    // ANCHOR_END: close_code
+    /// Not the peer's fault: the message bytes held for all connections
+    /// together would go over the server's budget ([`crate::message::Budget`]).
+    OverBudget { max: usize },
 }
 
 impl fmt::Display for ProtocolError {
@@ -61,6 +53,7 @@ impl fmt::Display for ProtocolError {
             ReservedBitsSet => write!(f, "RSV bits set without a negotiated extension"),
             LengthTopBitSet => write!(f, "64-bit payload length with its top bit set"),
             UnmaskedFrameFromClient => write!(f, "client frames must be masked"),
+            MaskedFrameFromServer => write!(f, "server frames must not be masked"),
             ControlFrameTooBig(len) => {
                 write!(f, "control frame of {len} bytes; the limit is 125")
             }
@@ -75,6 +68,10 @@ impl fmt::Display for ProtocolError {
             CloseBodyOfOneByte => write!(f, "close frame body of one byte"),
             InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
             InvalidUtf8InCloseReason => write!(f, "close reason is not valid UTF-8"),
+            OverBudget { max } => write!(
+                f,
+                "the server holds {max} bytes of incoming messages already; try again later"
+            ),
         }
     }
 }

@@ -20,6 +20,26 @@
 
 use crate::error::ProtocolError;
 
+// ANCHOR: role
+/// Which end of the connection we are. §5.1: "a client MUST mask all frames
+/// that it sends to the server" and "A server MUST NOT mask any frames that it
+/// sends to the client"; each end closes the connection on a frame masked the
+/// wrong way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Server,
+    Client,
+}
+
+impl Role {
+    /// Whether the frames this end sends are masked (and so the frames it
+    /// receives must not be).
+    pub fn masks(self) -> bool {
+        self == Role::Client
+    }
+}
+// ANCHOR_END: role
+
 /// What a frame carries (§5.2, §11.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpCode {
@@ -168,11 +188,23 @@ impl FrameHeader {
     /// The header of an unmasked, final frame: what a server sends (§5.1: "A
     /// server MUST NOT mask any frames that it sends to the client").
     pub fn server(opcode: OpCode, payload_len: usize) -> FrameHeader {
+        FrameHeader::new(Role::Server, opcode, payload_len, None)
+    }
+
+    /// The header of a final frame sent by `role`: a client's carries its
+    /// masking key, a server's none.
+    pub fn new(
+        role: Role,
+        opcode: OpCode,
+        payload_len: usize,
+        key: Option<[u8; 4]>,
+    ) -> FrameHeader {
+        debug_assert_eq!(key.is_some(), role.masks(), "§5.1: who masks");
         FrameHeader {
             fin: true,
             rsv: [false; 3],
             opcode,
-            mask: None,
+            mask: key,
             payload_len: payload_len as u64,
         }
     }

@@ -3,11 +3,13 @@
 //! route's handler over a [`Connection`].
 //! See `tutorial/04-the-opening-handshake.md#the-server`.
 
-use crate::close::{close_payload, CloseCode};
+use crate::close::CloseCode;
 use crate::config::Config;
-use crate::connection::{is_timeout, Connection, Peer, SharedWriter};
-use crate::frame::OpCode;
+use crate::connection::{is_timeout, Connection, Handle, Peer};
+use crate::frame::Role;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
+use crate::message::Budget;
+use crate::protocol::State;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::io::{self, Read, Write};
@@ -33,12 +35,14 @@ struct Shared {
     active: AtomicUsize,
     stopping: AtomicBool,
     /// Every open WebSocket connection, so that shutdown can say goodbye.
-    open: Mutex<HashMap<u64, (SharedWriter, Arc<TcpStream>)>>,
+    open: Mutex<HashMap<u64, Handle>>,
     next_id: AtomicU64,
+    /// The bytes of unfinished messages, all connections together.
+    budget: Arc<Budget>,
 }
 
 impl Shared {
-    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (SharedWriter, Arc<TcpStream>)>> {
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Handle>> {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -75,6 +79,7 @@ impl Server {
         Ok(Server {
             listener: TcpListener::bind(addr)?,
             shared: Shared {
+                budget: Budget::new(config.message_budget),
                 config: Arc::new(config),
                 routes: Vec::new(),
                 active: AtomicUsize::new(0),
@@ -166,28 +171,30 @@ impl ServerHandle {
     // ANCHOR: shutdown
     /// Graceful shutdown: stop accepting, send every open connection a Close
     /// with 1001 (going away), give them the close timeout to finish the
-    /// closing handshake, then cut whatever is left.
+    /// closing handshake, then cut whatever is left, saying why.
     pub fn shutdown(&mut self) {
         self.stop();
-        let payload = close_payload(CloseCode::GOING_AWAY, "server shutting down");
-        let open: Vec<_> = self.shared.open().values().cloned().collect();
+        let open: Vec<Handle> = self.shared.open().values().cloned().collect();
         log::info!(
             "shutting down: closing {} connections with 1001",
             open.len()
         );
-        for (writer, _) in &open {
-            if let Ok(mut writer) = writer.try_lock() {
-                let _ = writer
-                    .send(OpCode::Close, &payload)
-                    .and_then(|()| writer.flush());
-            }
+        for connection in &open {
+            close_going_away(connection);
         }
-        let deadline = Instant::now() + self.shared.config.close_timeout;
+        let timeout = self.shared.config.close_timeout;
+        let deadline = Instant::now() + timeout;
         while self.active() > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
         }
-        for (_, socket) in self.shared.open().values() {
-            let _ = socket.shutdown(Shutdown::Both);
+        for connection in self.shared.open().values() {
+            let why = match connection.try_sender() {
+                None => {
+                    format!("a write was still in progress after {timeout:?}; no Close was sent")
+                }
+                Some(_) => format!("no Close from the client within {timeout:?} of ours"),
+            };
+            connection.cut(&why);
         }
     }
     // ANCHOR_END: shutdown
@@ -200,6 +207,30 @@ impl ServerHandle {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// Sends Close 1001 now, or, if a write is in progress (a big echo to a
+/// slow reader), as soon as it finishes: a thread of its own waits for it.
+fn close_going_away(connection: &Handle) {
+    let (code, reason) = (CloseCode::GOING_AWAY, "server shutting down");
+    if let Some(mut sender) = connection.try_sender() {
+        let _ = sender.close(code, reason);
+        return;
+    }
+    log::info!(
+        "{}: a write is in progress; the Close follows it",
+        connection.peer()
+    );
+    let connection = connection.clone();
+    let waiting = thread::Builder::new()
+        .name(format!("{} closer", connection.peer()))
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let _ = connection.sender().close(code, reason);
+        });
+    if let Err(error) = waiting {
+        log::warn!("cannot start a thread to close a busy connection: {error}");
     }
 }
 
@@ -326,19 +357,44 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
             }
             drop(response);
             log::info!("{peer}: {line} → 101 Switching Protocols");
-            let connection = match Connection::new(stream, peer, &leftover, Arc::clone(config)) {
-                Ok(connection) => connection,
-                Err(error) => return log::warn!("{peer}: {error}"),
-            };
+            let mut connection =
+                match Connection::new(stream, peer, Role::Server, &leftover, config) {
+                    Ok(connection) => connection,
+                    Err(error) => return log::warn!("{peer}: {error}"),
+                };
+            connection.set_budget(Arc::clone(&shared.budget));
             let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-            open.insert(id, (connection.writer(), connection.socket()));
+            open.insert(id, connection.handle());
             drop(open);
             let _registered = Registered(shared, id);
-            handler(connection);
+            run_handler(&handler, connection);
         }
     }
 }
 // ANCHOR_END: handle
+
+// ANCHOR: run_handler
+/// Runs the route's handler. If it returns with the connection still open,
+/// we close it with 1000; if it panics, with 1011 and no detail, which stays
+/// in our log (python-websockets does the same).
+fn run_handler(handler: &Handler, connection: Connection) {
+    let peer = connection.peer();
+    let handle = connection.handle();
+    let run = panic::catch_unwind(AssertUnwindSafe(|| handler(connection)));
+    let code = match run {
+        Ok(()) => CloseCode::NORMAL,
+        Err(_) => {
+            log::error!("{peer}: the handler panicked; closing with 1011");
+            CloseCode::INTERNAL_ERROR
+        }
+    };
+    if handle.sender().state() != State::Closed {
+        let mut connection = handle.into_connection();
+        connection.close(code, "");
+        while connection.recv().is_some() {}
+    }
+}
+// ANCHOR_END: run_handler
 
 // ANCHOR: client
 /// Who the log says the client is. Behind a proxy every socket's peer is the

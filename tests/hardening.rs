@@ -14,6 +14,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 use support::*;
+use wslab::close::CloseCode;
 use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::message::Limits;
@@ -334,6 +335,83 @@ fn graceful_shutdown_sends_1001_to_every_connection_and_releases_them_all() {
 }
 
 #[test]
+fn shutdown_during_a_big_echo_to_a_slow_reader_delivers_the_echo_then_1001() {
+    // A close timeout long enough for the whole echo; the point is the order.
+    let mut server = start(Config {
+        close_timeout: Duration::from_secs(120),
+        ..Config::default()
+    });
+    let mut client = open(server.addr(), "/echo");
+    let payload = pattern(12 << 20);
+    let sender = {
+        let mut client = client.try_clone().unwrap();
+        let frame = client_frame(FIN | BINARY, &payload);
+        thread::spawn(move || client.write_all(&frame).unwrap())
+    };
+    // The echo's header has arrived: the server is writing 12 MiB, more than
+    // the sockets' buffers hold while we read no further.
+    let mut header = [0u8; 10];
+    client.read_exact(&mut header).unwrap();
+    assert_eq!(header[..2], [FIN | BINARY, 127]);
+    sender.join().unwrap();
+    let shutdown = thread::spawn(move || {
+        server.shutdown();
+        server
+    });
+    assert_logged(me(&client), "a write is in progress; the Close follows it");
+    let mut echoed = vec![0u8; payload.len()];
+    client.read_exact(&mut echoed).unwrap();
+    assert!(echoed == payload, "the echo arrived whole");
+    let close = read_frame(&mut client);
+    assert_eq!(close.close_code(), Some(1001), "{close:?}");
+    client
+        .write_all(&client_frame(FIN | CLOSE, &close.payload[..2]))
+        .unwrap();
+    assert_eof(&mut client);
+    let client_addr = me(&client);
+    drop(client); // our FIN, which the server waits for
+    let server = shutdown.join().unwrap();
+    assert_eq!(server.active(), 0);
+    assert_logged(client_addr, "closed by the server: 1001 (going away)");
+}
+
+#[test]
+fn a_close_sent_from_another_thread_frees_a_silent_peer_within_the_close_timeout() {
+    // An idle timeout far beyond any test: only the close timeout can end it.
+    let config = Config {
+        idle_timeout: Duration::from_secs(3600),
+        close_timeout: Duration::from_millis(300),
+        ..Config::default()
+    };
+    capture_logs();
+    let server = Server::bind("127.0.0.1:0", config)
+        .unwrap()
+        .websocket("/closed-elsewhere", |mut connection| {
+            let handle = connection.handle();
+            let closer = thread::spawn(move || handle.close(CloseCode::POLICY_VIOLATION, "go"));
+            while connection.recv().is_some() {}
+            closer.join().unwrap();
+        })
+        .spawn()
+        .unwrap();
+    // The peer reads our Close but never answers it, nor sends anything.
+    let mut silent = open(server.addr(), "/closed-elsewhere");
+    let close = read_frame(&mut silent);
+    assert_eq!(close.close_code(), Some(1008));
+    eventually("the connection's threads have ended", || {
+        server.active() == 0
+    });
+    assert_logged(
+        me(&silent),
+        "cut: no Close from the client within 300ms of ours",
+    );
+    assert_logged(me(&silent), "closed by the server: 1008 (policy violation)");
+    let mut rest = Vec::new();
+    let _ = silent.read_to_end(&mut rest);
+    assert_eq!(rest, b"", "nothing after the Close");
+}
+
+#[test]
 fn a_handshake_in_progress_at_shutdown_is_not_upgraded_afterwards() {
     let mut server = start(Config {
         close_timeout: Duration::from_millis(500),
@@ -371,13 +449,15 @@ fn a_panicking_handler_is_contained_logged_and_its_slot_released() {
         .unwrap();
     let mut bystander = open(server.addr(), "/echo");
     let mut victim = open(server.addr(), "/panic");
-    // The unwinding thread drops the socket: the victim sees the end, not a hang.
-    let mut rest = Vec::new();
-    let _ = victim.read_to_end(&mut rest);
-    assert_logged(
-        me(&victim),
-        "the connection's thread panicked; the server goes on",
-    );
+    // python-websockets' rule: Close 1011, with nothing of the panic in it.
+    let close = read_frame(&mut victim);
+    assert_eq!((close.opcode, close.close_code()), (CLOSE, Some(1011)));
+    assert_eq!(close.payload.len(), 2, "no internal detail in the reason");
+    victim
+        .write_all(&client_frame(FIN | CLOSE, &close_body(1011, b"")))
+        .unwrap();
+    assert_eof(&mut victim);
+    assert_logged(me(&victim), "the handler panicked; closing with 1011");
     eventually("the panicked connection's slot is released", || {
         server.active() == 1
     });

@@ -15,6 +15,8 @@ use std::cell::Cell;
 use std::io::{self, Read};
 use wslab::close::{CloseCode, CloseFrame};
 use wslab::error::ProtocolError;
+use wslab::fast::FastReceiver;
+use wslab::frame::Role;
 use wslab::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use wslab::handshake::{read_head, ReadHeadError, Rejection, Request};
 use wslab::message::{Limits, Message, Received, Receiver};
@@ -118,12 +120,12 @@ fn split<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     pieces
 }
 
-/// Everything a receiver makes of `reads`, driven the way the connection
-/// drives it: read into [`Receiver::space`], then take what is complete.
+/// Everything the server's receiver makes of `reads`, driven the way the
+/// connection drives it: read into [`FastReceiver::space`], then take what is complete.
 /// Stops at the first error. The smallest buffer (256 bytes) makes the
 /// receiver move its bytes around as often as possible.
 fn drive(limits: Limits, reads: &[&[u8]]) -> Driven {
-    let mut receiver = Receiver::new(limits, 0);
+    let mut receiver = FastReceiver::new(Role::Server, limits, 0);
     // Room for every item the bytes could hold (a frame is at least 6 bytes),
     // so that the receiver's allocations are the only ones that grow.
     let mut received = Vec::with_capacity(reads.iter().map(|r| r.len()).sum::<usize>() / 6 + 1);
@@ -155,6 +157,32 @@ fn drive(limits: Limits, reads: &[&[u8]]) -> Driven {
     (received, None)
 }
 
+/// What chapter 6's plain receiver makes of the same bytes, handed over whole.
+fn drive_plain(limits: Limits, bytes: &[u8]) -> Driven {
+    let mut receiver = Receiver::new(Role::Server, limits);
+    receiver.receive_data(bytes);
+    let mut received = Vec::new();
+    loop {
+        match receiver.next_received() {
+            Ok(Some(item)) => received.push(item),
+            Ok(None) => return (received, None),
+            Err(error) => return (received, Some(error)),
+        }
+    }
+}
+
+/// Asserts the plain receiver agrees with the fast one. Only one difference
+/// is allowed: the fast one checks text as it arrives, so invalid UTF-8 in a
+/// frame cut off at the end fails there, while the plain one waits for the
+/// rest of the frame.
+fn assert_plain_agrees(plain: &Driven, fast: &Driven) {
+    assert_eq!(plain.0, fast.0, "the plain and the fast receiver disagree");
+    match (&plain.1, &fast.1) {
+        (None, Some(ProtocolError::InvalidUtf8)) => {}
+        (plain, fast) => assert_eq!(plain, fast, "the plain and the fast receiver disagree"),
+    }
+}
+
 /// Asserts nothing in `received` is bigger than the limits allow.
 fn assert_within_limits(received: &[Received], limits: Limits) {
     for item in received {
@@ -179,7 +207,9 @@ fn drive_within_small_limits(bytes: &[u8], cuts: &[usize]) -> (Driven, Driven) {
     let ((received, error), largest) = largest_allocation(|| drive(SMALL, &reads));
     assert_within_limits(&received, SMALL);
     assert_allocation_within_limits(largest, bytes, SMALL);
-    ((received, error), drive(SMALL, &[bytes]))
+    let whole = drive(SMALL, &[bytes]);
+    assert_plain_agrees(&drive_plain(SMALL, bytes), &whole);
+    ((received, error), whole)
 }
 
 /// What [`drive`] makes of a stream: the items, and the error that stopped it.
@@ -446,6 +476,7 @@ proptest! {
         let (frames, expected) = encode(&sent, &close, &keys);
         let bytes: Vec<u8> = frames.into_iter().flat_map(|f| f.bytes).collect();
         prop_assert_eq!(drive(LARGE, &[&bytes]), (expected.clone(), None));
+        prop_assert_eq!(drive_plain(LARGE, &bytes), (expected.clone(), None));
         prop_assert_eq!(drive(LARGE, &split(&bytes, &cuts)), (expected, None));
     }
 

@@ -4,6 +4,7 @@
 use crate::given::Frame;
 use wslab::close::CloseCode;
 use wslab::error::ProtocolError;
+use wslab::frame::Role;
 use wslab::message::{Limits, Message, Received, Receiver};
 
 pub fn assemble(frames: &[Frame]) -> Result<Vec<Message>, ProtocolError> {
@@ -15,14 +16,15 @@ pub fn assemble(frames: &[Frame]) -> Result<Vec<Message>, ProtocolError> {
         max_frame: 1 << 20,
         max_message: 1 << 20,
     };
-    let received = Receiver::new(limits, 4096).feed(&bytes)?;
-    Ok(received
-        .into_iter()
-        .filter_map(|item| match item {
-            Received::Message(message) => Some(message),
-            _ => None,
-        })
-        .collect())
+    let mut receiver = Receiver::new(Role::Server, limits);
+    receiver.receive_data(&bytes);
+    let mut messages = Vec::new();
+    while let Some(received) = receiver.next_received()? {
+        if let Received::Message(message) = received {
+            messages.push(message);
+        }
+    }
+    Ok(messages)
 }
 
 pub fn close_code_allowed(code: u16) -> bool {

@@ -12,7 +12,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 use wslab::config::Config;
 use wslab::connection::echo;
-use wslab::message::{Limits, Message, Received, Receiver};
+use wslab::error::ProtocolError;
+use wslab::fast::FastReceiver;
+use wslab::frame::Role;
+use wslab::message::{Limits, Message, Received};
 use wslab::server::{Server, ServerHandle};
 
 // Bits of a frame's first byte (§5.2).
@@ -112,14 +115,43 @@ pub const LIMITS: Limits = Limits {
     max_message: 16 << 20,
 };
 
-/// A receiver with the server's default read buffer.
-pub fn receiver(limits: Limits) -> Receiver {
-    Receiver::new(limits, Config::default().read_buffer)
+/// The receiver the server runs, with the server's default read buffer, and
+/// a way to hand it bytes and take everything they complete.
+pub fn receiver(limits: Limits) -> Feeder {
+    Feeder(FastReceiver::new(
+        Role::Server,
+        limits,
+        Config::default().read_buffer,
+    ))
 }
 
-/// Everything a fresh receiver makes of `bytes`, fed in one call.
-pub fn receive(bytes: &[u8]) -> Result<Vec<Received>, wslab::error::ProtocolError> {
-    receiver(LIMITS).feed(bytes)
+pub struct Feeder(pub FastReceiver);
+
+impl Feeder {
+    /// Hands over `bytes`, then takes every item they complete.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<Received>, ProtocolError> {
+        self.0.receive_data(bytes);
+        let mut received = Vec::new();
+        while let Some(item) = self.0.next_received()? {
+            received.push(item);
+        }
+        Ok(received)
+    }
+
+    pub fn has_buffered(&self) -> bool {
+        self.0.has_buffered()
+    }
+}
+
+/// Everything a fresh receiver makes of `bytes`, fed in one call, checked
+/// against chapter 6's plain receiver, which must say the same.
+pub fn receive(bytes: &[u8]) -> Result<Vec<Received>, ProtocolError> {
+    let fast = receiver(LIMITS).feed(bytes);
+    let mut plain = wslab::message::Receiver::new(Role::Server, LIMITS);
+    plain.receive_data(bytes);
+    let plain = std::iter::from_fn(|| plain.next_received().transpose()).collect();
+    assert_eq!(fast, plain, "the fast and the plain receiver disagree");
+    fast
 }
 
 pub fn text(s: &str) -> Received {
