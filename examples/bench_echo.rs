@@ -7,33 +7,39 @@
 //! Run one alone: `cargo run --release --example bench_echo -- --protocol tcp`.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
-use wslab::cli::{self, Cli};
+use wslab::cli::{self, Flags, Parse};
 
-const USAGE: &str = "usage: bench_echo --protocol tungstenite|tcp [--addr HOST:PORT]
+const ABOUT: &str = "Echoes every message (tungstenite: WebSocket, with tungstenite) or every \
+                     byte (tcp: raw TCP), a thread per connection. --protocol is required.";
 
-Echoes every message (tungstenite) or every byte (tcp), a thread per connection.
+/// What `--protocol` names: the echo to run.
+struct Protocol(fn(TcpStream));
 
-  --protocol NAME   tungstenite: WebSocket, with tungstenite; tcp: raw TCP
-  --addr HOST:PORT  where to listen (default 127.0.0.1:9001)";
+impl Parse for Protocol {
+    const PLACEHOLDER: &'static str = "tungstenite|tcp";
+    fn parse(text: &str) -> Result<Protocol, String> {
+        match text {
+            "tungstenite" => Ok(Protocol(tungstenite_echo)),
+            "tcp" => Ok(Protocol(tcp_echo)),
+            _ => Err("tungstenite or tcp".into()),
+        }
+    }
+    fn show(&self) -> String {
+        String::new()
+    }
+}
 
 fn main() {
-    let args = Cli::from_env(USAGE, &["--addr", "--protocol"], &[]);
-    let addr = args
-        .addr("127.0.0.1:9001")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let echo: fn(TcpStream) = match args.raw("--protocol") {
-        Some("tungstenite") => tungstenite_echo,
-        Some("tcp") => tcp_echo,
-        other => cli::exit_with(
-            &cli::CliError::InvalidValue {
-                flag: "--protocol".into(),
-                value: other.unwrap_or("").into(),
-                expected: "tungstenite or tcp".into(),
-            },
-            USAGE,
-        ),
+    let mut protocol = None;
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 9001));
+    let help = Flags::new("bench_echo", ABOUT)
+        .flag("--protocol", "the echo server to be", &mut protocol)
+        .flag("--addr", "where to listen", &mut addr)
+        .parse_env();
+    let Some(Protocol(echo)) = protocol else {
+        cli::exit_with(&cli::CliError::MissingFlag("--protocol".into()), &help);
     };
     let listener = TcpListener::bind(addr).unwrap_or_else(|error| {
         eprintln!("cannot listen on {addr}: {error}");

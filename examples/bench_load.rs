@@ -24,35 +24,29 @@ mod workloads;
 use client::Proto;
 use servers::Server;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 use workloads::{Limit, Sample, Workload};
-use wslab::cli::{self, Cli};
+use wslab::cli::{self, CliError, Flags, Parse};
 
-const USAGE: &str = "usage: bench_load [--quick] [--rounds N] [--seconds S] [--only LIST]
-                  [--chat-members LIST] [--chat-messages N]
-       bench_load --scale N [--server PROGRAM]
-       bench_load --addr HOST:PORT [--tcp] --count N [--only LIST]
+const ABOUT: &str = "Starts wslab, a tungstenite echo and a raw TCP echo on loopback ports, runs \
+                     every workload against each in alternating rounds, and prints the medians. \
+                     With --scale, instead holds N idle connections and prints the memory per \
+                     connection. With --addr, instead drives a server you started yourself \
+                     (under a profiler, say) for a fixed --count of round trips per workload.";
 
-Starts wslab, a tungstenite echo and a raw TCP echo on loopback ports, runs
-every workload against each in alternating rounds, and prints the medians.
+/// A server to start: `wslab`, an example's name, or a path to a build.
+struct Program(String);
 
-  --quick               rounds of 0.3 s, fewer chat members: a check, not a measurement
-  --rounds N            rounds per workload and server (default: twice the number
-                        of servers, so that each goes first equally often)
-  --seconds S           length of one round, in seconds (default 1)
-  --only LIST           comma-separated workloads: pingpong, pipelined, conns,
-                        text64k, bin1m, bin16m, handshakes, chat (default: all)
-  --chat-members LIST   room sizes for the fan-out (default 100,300,1000)
-  --chat-messages N     messages per room size (default 10)
-  --verbose             print every round's numbers to stderr
-  --candidate PATH      also run this build of wslab, first, and compare it
-                        with the others (to measure a change before and after)
-  --scale N             instead: hold N idle connections, print memory per connection
-  --server PROGRAM      with --scale: the server to start (default wslab)
-  --addr HOST:PORT      instead: drive a server you started yourself (under a
-                        profiler, say) for a fixed --count of round trips each
-  --tcp                 with --addr: the server is a raw TCP echo
-  --count N             with --addr: round trips per workload (default 10000)";
+impl Parse for Program {
+    const PLACEHOLDER: &'static str = "PROGRAM";
+    fn parse(text: &str) -> Result<Program, String> {
+        Ok(Program(text.to_string()))
+    }
+    fn show(&self) -> String {
+        self.0.clone()
+    }
+}
 
 /// The workloads: a key for `--only`, a label for the table, the workload.
 const WORKLOADS: [(&str, &str, Workload); 7] = [
@@ -117,101 +111,116 @@ impl Options {
     }
 }
 
-fn list<T: std::str::FromStr>(
-    args: &Cli,
-    flag: &str,
-    default: &str,
-) -> Result<Vec<T>, cli::CliError> {
-    let raw = args.raw(flag).unwrap_or(default);
-    raw.split(',')
-        .map(|item| item.trim().parse())
-        .collect::<Result<_, _>>()
-        .map_err(|_| cli::CliError::InvalidValue {
-            flag: flag.into(),
-            value: raw.into(),
-            expected: "a comma-separated list".into(),
-        })
-}
-
-fn options(args: &Cli) -> Result<Options, cli::CliError> {
-    let quick = args.has("--quick");
-    let seconds: f64 = args.value(
-        "--seconds",
-        if quick { 0.3 } else { 1.0 },
-        "seconds, such as 0.5",
-    )?;
-    if !(0.01..=60.0).contains(&seconds) {
-        return Err(cli::CliError::InvalidValue {
-            flag: "--seconds".into(),
-            value: seconds.to_string(),
-            expected: "between 0.01 and 60".into(),
-        });
-    }
-    let only = args
-        .raw("--only")
-        .map(|_| list(args, "--only", ""))
-        .transpose()?;
-    Ok(Options {
-        // 0: as many rounds as `run_comparison` finds fair for its servers.
-        rounds: args.value("--rounds", 0, "a whole number")?.min(99),
-        quick,
-        round: Duration::from_secs_f64(seconds),
-        only,
-        chat_members: list(
-            args,
-            "--chat-members",
-            if quick { "100,1000" } else { "100,300,1000" },
-        )?,
-        chat_messages: args
-            .value(
-                "--chat-messages",
-                if quick { 3 } else { 10 },
-                "a whole number",
-            )?
-            .clamp(1, 100),
-        verbose: args.has("--verbose"),
-        candidate: args.raw("--candidate").map(String::from),
-    })
-}
-
 fn main() {
-    let args = Cli::from_env(
-        USAGE,
-        &[
-            "--rounds",
-            "--seconds",
-            "--only",
-            "--chat-members",
-            "--chat-messages",
-            "--scale",
-            "--server",
-            "--addr",
-            "--count",
-            "--candidate",
-        ],
-        &["--quick", "--verbose", "--tcp"],
-    );
-    fn exit<T>(error: cli::CliError) -> T {
-        cli::exit_with(&error, USAGE)
-    }
-    let result = if args.raw("--addr").is_some() {
-        let addr = args.addr("127.0.0.1:8080").unwrap_or_else(exit);
-        let count = args
-            .value("--count", 10_000u64, "a number of round trips")
-            .unwrap_or_else(exit);
-        drive(
-            addr,
-            args.has("--tcp"),
-            count,
-            &options(&args).unwrap_or_else(exit),
+    let mut quick = false;
+    let mut rounds: Option<usize> = None;
+    let mut seconds: Option<Duration> = None;
+    let mut only: Vec<String> = Vec::new();
+    let mut chat_members: Option<Vec<usize>> = None;
+    let mut chat_messages: Option<usize> = None;
+    let mut verbose = false;
+    let mut candidate: Option<Program> = None;
+    let mut scale: Option<usize> = None;
+    let mut server = Program("wslab".into());
+    let mut addr: Option<SocketAddr> = None;
+    let mut tcp = false;
+    let mut count: u64 = 10_000;
+    let help = Flags::new("bench_load", ABOUT)
+        .flag(
+            "--quick",
+            "rounds of 0.3s, fewer chat members: a check, not a measurement",
+            &mut quick,
         )
-    } else if args.raw("--scale").is_some() {
-        let n = args
-            .value("--scale", 10_000usize, "a number of connections")
-            .unwrap_or_else(exit);
-        run_scale(n, args.raw("--server").unwrap_or("wslab"))
+        .flag(
+            "--rounds",
+            "rounds per workload and server, up to 99 (default: twice the number of \
+             servers, so that each goes first equally often)",
+            &mut rounds,
+        )
+        .flag(
+            "--seconds",
+            "length of one round, up to 1m (default 1s; 0.3s with --quick)",
+            &mut seconds,
+        )
+        .flag(
+            "--only",
+            "the workloads: pingpong, pipelined, conns, text64k, bin1m, bin16m, \
+             handshakes, chat (default: all)",
+            &mut only,
+        )
+        .flag(
+            "--chat-members",
+            "room sizes for the fan-out (default 100,300,1000; 100,1000 with --quick)",
+            &mut chat_members,
+        )
+        .flag(
+            "--chat-messages",
+            "messages per room size, up to 100 (default 10; 3 with --quick)",
+            &mut chat_messages,
+        )
+        .flag(
+            "--verbose",
+            "print every round's numbers to stderr",
+            &mut verbose,
+        )
+        .flag(
+            "--candidate",
+            "also run this build of wslab, first, and compare it with the others (to \
+             measure a change before and after)",
+            &mut candidate,
+        )
+        .flag(
+            "--scale",
+            "instead: hold N idle connections, print memory per connection",
+            &mut scale,
+        )
+        .flag("--server", "with --scale: the server to start", &mut server)
+        .flag(
+            "--addr",
+            "instead: drive the server at this address",
+            &mut addr,
+        )
+        .flag(
+            "--tcp",
+            "with --addr: the server is a raw TCP echo",
+            &mut tcp,
+        )
+        .flag(
+            "--count",
+            "with --addr: round trips per workload",
+            &mut count,
+        )
+        .parse_env();
+    let round = seconds.unwrap_or(Duration::from_millis(if quick { 300 } else { 1000 }));
+    if !(Duration::from_millis(10)..=Duration::from_secs(60)).contains(&round) {
+        let error = CliError::InvalidValue {
+            flag: "--seconds".into(),
+            value: round.show(),
+            expected: "between 10ms and 1m".into(),
+        };
+        cli::exit_with(&error, &help);
+    }
+    let options = Options {
+        // 0: as many rounds as `run_comparison` finds fair for its servers.
+        rounds: rounds.unwrap_or(0).min(99),
+        quick,
+        round,
+        only: Some(only).filter(|only| !only.is_empty()),
+        chat_members: chat_members.unwrap_or(if quick {
+            vec![100, 1000]
+        } else {
+            vec![100, 300, 1000]
+        }),
+        chat_messages: chat_messages.unwrap_or(if quick { 3 } else { 10 }).min(100),
+        verbose,
+        candidate: candidate.map(|program| program.0),
+    };
+    let result = if let Some(addr) = addr {
+        drive(addr, tcp, count, &options)
+    } else if let Some(n) = scale {
+        run_scale(n, &server.0)
     } else {
-        run_comparison(&options(&args).unwrap_or_else(exit))
+        run_comparison(&options)
     };
     if let Err(error) = result {
         eprintln!("bench_load: {error}");
@@ -509,7 +518,7 @@ fn print_targets(subject: &str, ratios: &[(&str, &str, f64)], chat_p95: &[(usize
 
 /// Runs each chosen workload once against a server started by hand: a
 /// fixed amount of work, for a profiler's counts.
-fn drive(addr: std::net::SocketAddr, tcp: bool, count: u64, options: &Options) -> io::Result<()> {
+fn drive(addr: SocketAddr, tcp: bool, count: u64, options: &Options) -> io::Result<()> {
     let proto = if tcp { Proto::Tcp } else { Proto::WebSocket };
     let limit = Limit {
         budget: Duration::from_secs(120),

@@ -4,23 +4,24 @@
 //!
 //! Try it: `cargo run --example step1`, then `nc 127.0.0.1 7878` in another terminal.
 
-use std::net::TcpListener;
-use wslab::{cli, reverse};
+use std::net::{SocketAddr, TcpListener};
+use wslab::cli::{self, Flags};
+use wslab::reverse;
 
-const USAGE: &str = "usage: cargo run --example step1 -- [--addr HOST:PORT] [--clients N]
-
-  --addr HOST:PORT  where to listen (default 127.0.0.1:7878)
-  --clients N       stop after serving N clients (default 5, as in post 004)";
+const ABOUT: &str = "Greets each client, answers its first line reversed, and closes.";
 
 fn main() {
     cli::init_logging();
-    let args = cli::Cli::from_env(USAGE, &["--addr", "--clients"], &[]);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let clients: u32 = args
-        .value("--clients", 5, "a whole number of clients")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut clients: u32 = 5;
+    Flags::new("cargo run --example step1 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .flag(
+            "--clients",
+            "stop after serving N clients, as post 004 does",
+            &mut clients,
+        )
+        .parse_env();
 
     // ANCHOR: listen
     let listener = match TcpListener::bind(addr) {

@@ -5,21 +5,19 @@
 //! Try it: start step 1, then `cargo run --example step2 -- --message "你好"`.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use wslab::cli;
+use std::net::{SocketAddr, TcpStream};
+use wslab::cli::{self, Flags};
 
-const USAGE: &str = "usage: cargo run --example step2 -- [--addr HOST:PORT] [--message TEXT]
-
-  --addr HOST:PORT  the server to connect to (default 127.0.0.1:7878)
-  --message TEXT    the line to send (default \"hello, 世界\")";
+const ABOUT: &str = "Sends one line to a server and prints everything it answers, until it closes.";
 
 fn main() {
     cli::init_logging();
-    let args = cli::Cli::from_env(USAGE, &["--addr", "--message"], &[]);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let message = args.raw("--message").unwrap_or("hello, 世界");
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut message = String::from("hello, 世界");
+    Flags::new("cargo run --example step2 --", ABOUT)
+        .flag("--addr", "the server to connect to", &mut addr)
+        .flag("--message", "the line to send", &mut message)
+        .parse_env();
 
     // ANCHOR: connect
     let mut stream = match TcpStream::connect(addr) {

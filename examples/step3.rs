@@ -5,30 +5,26 @@
 //! Try it: `cargo run --example step3`, then several `nc 127.0.0.1 7878` at once.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::num::NonZeroU64;
 use std::thread;
 use std::time::Duration;
-use wslab::{cli, reverse};
+use wslab::cli::{self, Flags};
+use wslab::reverse;
 
-const USAGE: &str = "usage: cargo run --example step3 -- [--addr HOST:PORT] [--timeout SECONDS]
-
-  --addr HOST:PORT   where to listen (default 127.0.0.1:7878)
-  --timeout SECONDS  how long a client may stay silent (default 30)";
+const ABOUT: &str = "Step 1's service, with a thread per client: answers each client's first \
+                     line reversed, and closes.";
 
 fn main() {
     cli::init_logging();
-    let args = cli::Cli::from_env(USAGE, &["--addr", "--timeout"], &[]);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let timeout: NonZeroU64 = args
-        .value(
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut timeout = Duration::from_secs(30);
+    Flags::new("cargo run --example step3 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .flag(
             "--timeout",
-            NonZeroU64::new(30).unwrap(),
-            "a whole number of seconds, at least 1",
+            "how long a client may stay silent",
+            &mut timeout,
         )
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let timeout = Duration::from_secs(timeout.get());
+        .parse_env();
 
     let listener = match TcpListener::bind(addr) {
         Ok(listener) => listener,

@@ -5,21 +5,21 @@
 //! Try it: `cargo run --example step4`, then in a browser's console:
 //! `ws = new WebSocket("ws://127.0.0.1:7878/")`.
 
-use wslab::cli::{self, Cli};
+use std::net::SocketAddr;
+use wslab::cli::{self, Flags};
 use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::server::Server;
 
-const USAGE: &str = "usage: cargo run --example step4 -- [--addr HOST:PORT]
-
-  --addr HOST:PORT  where to listen (default 127.0.0.1:7878)";
+const ABOUT: &str = "Answers a WebSocket handshake on ws://HOST:PORT/, logging the request and \
+                     the response.";
 
 fn main() {
     cli::init_logging_with("info,wslab::server=debug");
-    let args = Cli::from_env(USAGE, &["--addr"], &[]);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    Flags::new("cargo run --example step4 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .parse_env();
     // ANCHOR: main
     match Server::bind(addr, Config::default()) {
         Ok(server) => server.websocket("/", echo).run(),

@@ -6,28 +6,32 @@
 //! `ws = new WebSocket("ws://127.0.0.1:7878/"); ws.onmessage = e => console.log(e.data)`
 //! and `ws.send("Hello")`.
 
-use wslab::cli::{self, Cli};
+use std::net::SocketAddr;
+use wslab::cli::{self, Flags};
 use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::server::Server;
 
-const USAGE: &str = "usage: cargo run --example step5 -- [--addr HOST:PORT] [--trace]
-
-  --addr HOST:PORT  where to listen (default 127.0.0.1:7878)
-  --trace           print every frame: FIN, opcode, MASK, length, key, payload";
+const ABOUT: &str = "Echoes every message on ws://HOST:PORT/.";
 
 fn main() {
-    let args = Cli::from_env(USAGE, &["--addr"], &["--trace"]);
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut trace = false;
+    Flags::new("cargo run --example step5 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .flag(
+            "--trace",
+            "print every frame: FIN, opcode, MASK, length, key, payload",
+            &mut trace,
+        )
+        .parse_env();
     // ANCHOR: trace
-    if args.has("--trace") {
+    if trace {
         cli::init_logging_with("info,wslab::trace=trace");
     } else {
         cli::init_logging();
     }
     // ANCHOR_END: trace
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
     match Server::bind(addr, Config::default()) {
         Ok(server) => server.websocket("/", echo).run(),
         Err(error) => {

@@ -6,36 +6,30 @@
 //! Try it: `cargo run --example step6 -- --idle-timeout 5` and connect to
 //! `ws://127.0.0.1:7878/echo`; stay quiet and watch the server ping.
 
-use std::num::NonZeroU64;
-use std::time::Duration;
-use wslab::cli::{self, Cli};
+use std::net::SocketAddr;
+use wslab::cli::{self, Flags};
 use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::server::Server;
 
-const USAGE: &str =
-    "usage: cargo run --example step6 -- [--addr HOST:PORT] [--idle-timeout SECONDS]
-
-  --addr HOST:PORT        where to listen (default 127.0.0.1:7878)
-  --idle-timeout SECONDS  silence before the server pings, and again before it
-                          gives up on the client (default 30)";
+const ABOUT: &str = "Echoes every message on ws://HOST:PORT/echo: fragments, ping and pong, \
+                     and the closing handshake.";
 
 fn main() {
     cli::init_logging();
-    let args = Cli::from_env(USAGE, &["--addr", "--idle-timeout"], &[]);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let idle: NonZeroU64 = args
-        .value(
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut idle_timeout = Config::default().idle_timeout;
+    Flags::new("cargo run --example step6 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .flag(
             "--idle-timeout",
-            NonZeroU64::new(30).unwrap(),
-            "a whole number of seconds, at least 1",
+            "silence before the server pings, and again before it gives up on the client",
+            &mut idle_timeout,
         )
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
+        .parse_env();
     // ANCHOR: main
     let config = Config {
-        idle_timeout: Duration::from_secs(idle.get()),
+        idle_timeout,
         ..Config::default()
     };
     match Server::bind(addr, config) {

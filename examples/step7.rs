@@ -6,31 +6,34 @@
 //! browser tabs. With `--naive` the room broadcasts the way the PHP posts do,
 //! writing to every socket in turn, and one client that stops reading freezes it.
 
+use std::net::SocketAddr;
 use wslab::chat::Room;
-use wslab::cli::{self, Cli};
-use wslab::config::{Config, FLAGS, FLAGS_HELP};
+use wslab::cli::{self, Flags};
+use wslab::config::Config;
 use wslab::server::Server;
 
-const USAGE: &str = "usage: cargo run --example step7 -- [--addr HOST:PORT] [--naive] [LIMITS]
-
-Serves the chat page at http://HOST:PORT/ and the chat room at ws://HOST:PORT/chat.
-
-  --addr HOST:PORT            where to listen (default 127.0.0.1:7878)
-  --naive                     broadcast by writing to every socket in turn, as
-                              the PHP posts do: one stalled client freezes all";
+const ABOUT: &str = "Serves the chat page at http://HOST:PORT/ and the chat room at \
+                     ws://HOST:PORT/chat.";
 
 const PAGE: &str = include_str!("../src/page/index.html");
 
 fn main() {
     cli::init_logging();
-    let usage = format!("{USAGE}\n{FLAGS_HELP}");
-    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), &["--naive"]);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, &usage));
-    let config = Config::from_cli(&args).unwrap_or_else(|error| cli::exit_with(&error, &usage));
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut naive = false;
+    let mut config = Config::default();
+    Flags::new("cargo run --example step7 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .flag(
+            "--naive",
+            "broadcast by writing to every socket in turn, as the PHP posts do: one \
+             stalled client freezes all",
+            &mut naive,
+        )
+        .config(&mut config)
+        .parse_env();
     // ANCHOR: main
-    let room = if args.has("--naive") {
+    let room = if naive {
         Room::with_naive_broadcast(&config)
     } else {
         Room::new(&config)

@@ -6,26 +6,23 @@
 //! Try it with tiny limits, then attack it with `nc` and a browser:
 //! `cargo run --example step8 -- --max-connections 2 --handshake-timeout 2s --max-message 1KiB`
 
-use wslab::cli::{self, Cli};
-use wslab::config::{Config, FLAGS, FLAGS_HELP, SWITCHES};
+use std::net::SocketAddr;
+use wslab::cli::{self, Flags};
+use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::server::Server;
 
-const USAGE: &str = "usage: cargo run --example step8 -- [--addr HOST:PORT] [LIMITS]
-
-Echoes every message on ws://HOST:PORT/echo, within the limits below.
-
-  --addr HOST:PORT            where to listen (default 127.0.0.1:7878)";
+const ABOUT: &str = "Echoes every message on ws://HOST:PORT/echo, within the limits below.";
 
 fn main() {
     cli::init_logging();
-    let usage = format!("{USAGE}\n{FLAGS_HELP}");
-    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), SWITCHES);
-    let addr = args
-        .addr("127.0.0.1:7878")
-        .unwrap_or_else(|error| cli::exit_with(&error, &usage));
     // ANCHOR: main
-    let config = Config::from_cli(&args).unwrap_or_else(|error| cli::exit_with(&error, &usage));
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 7878));
+    let mut config = Config::default();
+    Flags::new("cargo run --example step8 --", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .config(&mut config)
+        .parse_env();
     match Server::bind(addr, config) {
         Ok(server) => server.websocket("/echo", echo).run(),
         Err(error) => {

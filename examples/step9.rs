@@ -17,33 +17,39 @@ mod client;
 mod workloads;
 
 use client::Proto;
+use std::net::SocketAddr;
 use std::time::Duration;
 use workloads::{Limit, Workload};
-use wslab::cli::{self, Cli};
+use wslab::cli::Flags;
 
-const USAGE: &str =
-    "usage: cargo run --release --example step9 -- [--addr HOST:PORT] [--seconds S] [--tcp]
-
-  --addr HOST:PORT  the echo server (default 127.0.0.1:8080, the main server)
-  --seconds S       how long each of the two runs lasts (default 2)
-  --tcp             the server is a raw TCP echo, not WebSocket";
+const ABOUT: &str = "Measures an echo server's round trips per second, one message in flight \
+                     and then 32.";
 
 fn main() {
-    let args = Cli::from_env(USAGE, &["--addr", "--seconds"], &["--tcp"]);
-    let addr = args
-        .addr("127.0.0.1:8080")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let seconds: f64 = args
-        .value("--seconds", 2.0, "seconds, such as 0.5")
-        .unwrap_or_else(|error| cli::exit_with(&error, USAGE));
-    let proto = if args.has("--tcp") {
-        Proto::Tcp
-    } else {
-        Proto::WebSocket
-    };
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let mut seconds = Duration::from_secs(2);
+    let mut tcp = false;
+    Flags::new("cargo run --release --example step9 --", ABOUT)
+        .flag(
+            "--addr",
+            "the echo server to measure, such as the main server",
+            &mut addr,
+        )
+        .flag(
+            "--seconds",
+            "how long each of the two runs lasts, up to 1m",
+            &mut seconds,
+        )
+        .flag(
+            "--tcp",
+            "the server is a raw TCP echo, not WebSocket",
+            &mut tcp,
+        )
+        .parse_env();
+    let proto = if tcp { Proto::Tcp } else { Proto::WebSocket };
     // ANCHOR: main
     let limit = Limit {
-        budget: Duration::from_secs_f64(seconds.clamp(0.1, 60.0)),
+        budget: seconds.clamp(Duration::from_millis(100), Duration::from_secs(60)),
         max: u64::MAX,
     };
     let mut first = None;

@@ -1,9 +1,8 @@
 //! Chapter 8: every limit and timeout in one place, each default with its reason.
 //! See `tutorial/08-hardening.md`.
 
-use crate::cli::{Cli, CliError};
 use crate::message::Limits;
-use std::num::NonZeroUsize;
+use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,9 +15,10 @@ pub struct Config {
     pub max_head: usize,
     /// Most header lines. Default 64: browsers send about 15.
     pub max_headers: usize,
-    /// Largest frame and message on `/echo`. Default 16 MiB each: the
+    /// Largest frame and message, on every route. Default 16 MiB each: the
     /// conformance suite's largest messages are 16 MiB, and a peer cannot make
-    /// us hold more than this for one message.
+    /// us hold more than this for one message. The chat room lowers its own
+    /// members' limit to `chat_max_message`.
     pub limits: Limits,
     /// The bytes of unfinished incoming messages held for all connections
     /// together. Default 256 MiB: sixteen 16 MiB messages at once, and a
@@ -31,7 +31,9 @@ pub struct Config {
     /// message is copied to every member's queue.
     pub chat_max_message: usize,
     /// Bytes per read from a socket. Default 8 KiB: small enough for thousands
-    /// of idle connections, large enough that a 1 MiB message takes 128 reads.
+    /// of idle connections. Inside a payload bigger than this, reads grow to
+    /// 64 KiB, so a 1 MiB message takes as few as 17 reads: 8 KiB, then 16 of
+    /// up to 64 KiB.
     pub read_buffer: usize,
     /// Time to send the whole request head. Default 10 s: a browser needs
     /// milliseconds; a client that sends its head a byte at a time (slow
@@ -86,49 +88,105 @@ impl Default for Config {
     }
 }
 
-/// The flags that set a [`Config`]; each takes a value.
-pub const FLAGS: &[&str] = &[
-    "--max-head",
-    "--max-headers",
-    "--max-frame",
-    "--max-message",
-    "--chat-max-message",
-    "--read-buffer",
-    "--handshake-timeout",
-    "--idle-timeout",
-    "--close-timeout",
-    "--max-connections",
-    "--chat-queue",
-    "--allow-origin",
-    "--stack-size",
-];
+// ANCHOR: settings
+impl Config {
+    /// Every field that a command line may set, each with its name and a line
+    /// of help: the flags of `wslab`, step 7 and step 8 (`--idle-timeout 5s`).
+    /// Adding a setting is adding its entry here.
+    #[rustfmt::skip]
+    pub fn settings(&mut self) -> Vec<Setting<'_>> {
+        vec![
+            Setting::bytes("max-head", "longest request head", &mut self.max_head),
+            Setting::count("max-headers", "most header lines", &mut self.max_headers),
+            Setting::bytes("max-frame", "largest frame", &mut self.limits.max_frame),
+            Setting::bytes("max-message", "largest message", &mut self.limits.max_message),
+            Setting::bytes("message-budget", "unfinished messages held, all connections together",
+                           &mut self.message_budget),
+            Setting::bytes("chat-max-message", "largest chat message", &mut self.chat_max_message),
+            Setting::bytes("read-buffer", "bytes per socket read", &mut self.read_buffer),
+            Setting::time("handshake-timeout", "time to send the request head",
+                &mut self.handshake_timeout),
+            Setting::time("idle-timeout", "silence before a ping, and again before a drop",
+                &mut self.idle_timeout),
+            Setting::time("close-timeout", "time to finish the closing handshake",
+                &mut self.close_timeout),
+            Setting::count("max-connections", "connections at once; more get 503",
+                &mut self.max_connections),
+            Setting::count("chat-queue", "messages waiting per chat member", &mut self.chat_queue),
+            Setting::list("allow-origin", "the Origins allowed, comma-separated (default: any)",
+                &mut self.allowed_origins),
+            Setting::bytes("stack-size", "stack of each connection thread", &mut self.stack_size),
+            Setting::switch("trust-proxy", "log the client named by X-Forwarded-For, as set by \
+                a proxy in front of us", &mut self.trust_proxy),
+        ]
+    }
+}
+// ANCHOR_END: settings
 
-/// The switches that set a [`Config`]; they take no value.
-pub const SWITCHES: &[&str] = &["--trust-proxy"];
+/// One field of a [`Config`] that can be set by name, from text.
+#[derive(Debug)]
+pub struct Setting<'a> {
+    /// Its name, such as `idle-timeout`; a command line writes it `--idle-timeout`.
+    pub name: &'static str,
+    /// What it limits, in a line.
+    pub help: &'static str,
+    /// The field, and so how its value is written.
+    pub field: Field<'a>,
+}
 
-/// `--help` text for [`FLAGS`] and [`SWITCHES`], with the defaults.
-pub const FLAGS_HELP: &str = "  --max-head BYTES            longest request head (default 8KiB)
-  --max-headers N             most header lines (default 64)
-  --max-frame BYTES           largest frame (default 16MiB)
-  --max-message BYTES         largest message (default 16MiB)
-  --chat-max-message BYTES    largest chat message (default 4KiB)
-  --read-buffer BYTES         bytes per socket read (default 8KiB)
-  --handshake-timeout TIME    time to send the request head (default 10s)
-  --idle-timeout TIME         silence before a ping, and again before a drop (default 30s)
-  --close-timeout TIME        time to finish the closing handshake (default 5s)
-  --max-connections N         connections at once; more get 503 (default 1024)
-  --chat-queue N              messages waiting per chat member (default 256)
-  --allow-origin LIST         comma-separated allowed Origins (default: all)
-  --stack-size BYTES          stack of each connection thread (default 256KiB)
-  --trust-proxy               log the client named by X-Forwarded-For, as set
-                              by a proxy in front of us (default: ignore it)
+/// A field of a [`Config`], by the kind of value it holds.
+#[derive(Debug)]
+pub enum Field<'a> {
+    /// A size: a [`Bytes`].
+    Bytes(&'a mut usize),
+    /// A whole number, at least 1.
+    Count(&'a mut usize),
+    /// A duration: a [`Time`].
+    Time(&'a mut Duration),
+    /// Comma-separated words.
+    List(&'a mut Vec<String>),
+    /// On or off; naming it turns it on.
+    Switch(&'a mut bool),
+}
 
-BYTES is a number with an optional unit: 512, 8KiB, 16MiB. TIME is a number
-with a unit: 500ms, 10s, 2m. Every number must be at least 1.";
+impl<'a> Setting<'a> {
+    fn bytes(name: &'static str, help: &'static str, field: &'a mut usize) -> Setting<'a> {
+        let field = Field::Bytes(field);
+        Setting { name, help, field }
+    }
 
-/// A byte count written with an optional binary unit: `512`, `8KiB`, `16MiB`.
+    fn count(name: &'static str, help: &'static str, field: &'a mut usize) -> Setting<'a> {
+        let field = Field::Count(field);
+        Setting { name, help, field }
+    }
+
+    fn time(name: &'static str, help: &'static str, field: &'a mut Duration) -> Setting<'a> {
+        let field = Field::Time(field);
+        Setting { name, help, field }
+    }
+
+    fn list(name: &'static str, help: &'static str, field: &'a mut Vec<String>) -> Setting<'a> {
+        let field = Field::List(field);
+        Setting { name, help, field }
+    }
+
+    fn switch(name: &'static str, help: &'static str, field: &'a mut bool) -> Setting<'a> {
+        let field = Field::Switch(field);
+        Setting { name, help, field }
+    }
+}
+
+/// A byte count: a whole number with an optional binary unit, `512`, `8KiB`,
+/// `16MiB`, `1GiB`; at least 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bytes(pub usize);
+
+const BYTE_UNITS: [(&str, usize); 4] = [
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+    ("B", 1),
+];
 
 impl FromStr for Bytes {
     type Err = ();
@@ -136,18 +194,33 @@ impl FromStr for Bytes {
     fn from_str(text: &str) -> Result<Bytes, ()> {
         let (number, unit) = split_unit(text);
         let scale = match unit {
-            "" | "B" => 1,
-            "KiB" => 1 << 10,
-            "MiB" => 1 << 20,
-            "GiB" => 1 << 30,
-            _ => return Err(()),
+            "" => 1,
+            unit => {
+                BYTE_UNITS
+                    .iter()
+                    .find(|(name, _)| *name == unit)
+                    .ok_or(())?
+                    .1
+            }
         };
         let n: usize = number.parse().map_err(|_| ())?;
         n.checked_mul(scale).filter(|&b| b > 0).map(Bytes).ok_or(())
     }
 }
 
-/// A duration written with a unit: `500ms`, `10s`, `2m`.
+/// The largest unit that divides it exactly: `8KiB`, `1000B`.
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (unit, scale) = BYTE_UNITS
+            .iter()
+            .find(|(_, scale)| self.0 % scale == 0 && self.0 > 0)
+            .unwrap_or(&("B", 1));
+        write!(f, "{}{unit}", self.0 / scale)
+    }
+}
+
+/// A duration: a number with a unit, `500ms`, `1.5s`, `2m`; a bare number is
+/// seconds, so `5` is `5s`. More than zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Time(pub Duration);
 
@@ -156,79 +229,40 @@ impl FromStr for Time {
 
     fn from_str(text: &str) -> Result<Time, ()> {
         let (number, unit) = split_unit(text);
-        let n: u64 = number.parse().map_err(|_| ())?;
-        let time = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.checked_mul(60).ok_or(())?),
+        let n: f64 = number.parse().map_err(|_| ())?;
+        let seconds = match unit {
+            "ms" => n / 1000.0,
+            "" | "s" => n,
+            "m" => n * 60.0,
             _ => return Err(()),
         };
-        if time.is_zero() {
-            return Err(());
+        match Duration::try_from_secs_f64(seconds) {
+            Ok(time) if !time.is_zero() => Ok(Time(time)),
+            _ => Err(()),
         }
-        Ok(Time(time))
     }
 }
 
+/// In whole minutes, seconds or milliseconds, whichever is exact: `2m`, `30s`, `1500ms`.
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms > 0 && ms % 60_000 == 0 {
+            write!(f, "{}m", ms / 60_000)
+        } else if ms % 1000 == 0 {
+            write!(f, "{}s", ms / 1000)
+        } else {
+            write!(f, "{ms}ms")
+        }
+    }
+}
+
+/// `"16MiB"` → `("16", "MiB")`; `"1.5s"` → `("1.5", "s")`.
 fn split_unit(text: &str) -> (&str, &str) {
     let digits = text
-        .find(|c: char| !c.is_ascii_digit())
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(text.len());
     text.split_at(digits)
-}
-
-impl Config {
-    // ANCHOR: from_cli
-    /// The defaults, overridden by whichever of [`FLAGS`] and [`SWITCHES`]
-    /// were given. A bad value is an error that names its flag; nothing falls
-    /// back silently.
-    pub fn from_cli(cli: &Cli) -> Result<Config, CliError> {
-        let d = Config::default();
-        let bytes = |flag, default: usize| -> Result<usize, CliError> {
-            Ok(cli
-                .value(flag, Bytes(default), "a size such as 4096, 8KiB or 16MiB")?
-                .0)
-        };
-        let time = |flag, default: Duration| -> Result<Duration, CliError> {
-            Ok(cli
-                .value(flag, Time(default), "a time such as 500ms, 10s or 2m")?
-                .0)
-        };
-        let count = |flag, default: usize| -> Result<usize, CliError> {
-            Ok(cli
-                .value(
-                    flag,
-                    NonZeroUsize::new(default).unwrap(),
-                    "a whole number, at least 1",
-                )?
-                .get())
-        };
-        Ok(Config {
-            max_head: bytes("--max-head", d.max_head)?,
-            max_headers: count("--max-headers", d.max_headers)?,
-            limits: Limits {
-                max_frame: bytes("--max-frame", d.limits.max_frame)?,
-                max_message: bytes("--max-message", d.limits.max_message)?,
-            },
-            message_budget: d.message_budget,
-            chat_max_message: bytes("--chat-max-message", d.chat_max_message)?,
-            read_buffer: bytes("--read-buffer", d.read_buffer)?,
-            handshake_timeout: time("--handshake-timeout", d.handshake_timeout)?,
-            idle_timeout: time("--idle-timeout", d.idle_timeout)?,
-            close_timeout: time("--close-timeout", d.close_timeout)?,
-            max_connections: count("--max-connections", d.max_connections)?,
-            chat_queue: count("--chat-queue", d.chat_queue)?,
-            allowed_origins: cli.raw("--allow-origin").map_or(Vec::new(), |list| {
-                list.split(',')
-                    .map(|o| o.trim().to_string())
-                    .filter(|o| !o.is_empty())
-                    .collect()
-            }),
-            stack_size: bytes("--stack-size", d.stack_size)?,
-            trust_proxy: cli.has("--trust-proxy"),
-        })
-    }
-    // ANCHOR_END: from_cli
 }
 
 #[cfg(test)]
@@ -236,52 +270,111 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_and_times() {
+    fn sizes() {
         assert_eq!("512".parse(), Ok(Bytes(512)));
+        assert_eq!("512B".parse(), Ok(Bytes(512)));
         assert_eq!("8KiB".parse(), Ok(Bytes(8192)));
         assert_eq!("16MiB".parse(), Ok(Bytes(16 << 20)));
-        for bad in ["", "0", "8kb", "-1", "1.5MiB", "99999999999999999999"] {
+        for bad in [
+            "",
+            "0",
+            "8kb",
+            "-1",
+            "1.5MiB",
+            "99999999999999999999",
+            "KiB",
+            "1.0",
+        ] {
             assert_eq!(bad.parse::<Bytes>(), Err(()), "{bad}");
         }
-        assert_eq!("500ms".parse(), Ok(Time(Duration::from_millis(500))));
-        assert_eq!("10s".parse(), Ok(Time(Duration::from_secs(10))));
-        assert_eq!("2m".parse(), Ok(Time(Duration::from_secs(120))));
-        for bad in ["", "10", "0s", "1h", "s"] {
-            assert_eq!(bad.parse::<Time>(), Err(()), "{bad}");
+        for (bytes, text) in [
+            (8192, "8KiB"),
+            (16 << 20, "16MiB"),
+            (1000, "1000B"),
+            (1 << 30, "1GiB"),
+        ] {
+            assert_eq!(Bytes(bytes).to_string(), text);
+            assert_eq!(text.parse(), Ok(Bytes(bytes)));
         }
     }
 
     #[test]
-    fn flags_override_defaults_and_bad_values_name_their_flag() {
-        let cli = Cli::parse(
-            [
-                "--idle-timeout",
-                "2s",
-                "--max-frame",
-                "1MiB",
-                "--allow-origin",
-                "http://a, http://b",
-                "--trust-proxy",
-            ],
-            FLAGS,
-            SWITCHES,
-        )
-        .unwrap();
-        let config = Config::from_cli(&cli).unwrap();
-        assert!(config.trust_proxy);
-        assert!(!Config::default().trust_proxy);
-        assert_eq!(config.idle_timeout, Duration::from_secs(2));
-        assert_eq!(config.limits.max_frame, 1 << 20);
-        assert_eq!(config.allowed_origins, ["http://a", "http://b"]);
-        assert_eq!(config.max_head, Config::default().max_head);
-        for (flag, value) in [
-            ("--max-connections", "0"),
-            ("--close-timeout", "5"),
-            ("--max-head", "big"),
+    fn times_take_a_unit_and_a_bare_number_is_seconds() {
+        assert_eq!("500ms".parse(), Ok(Time(Duration::from_millis(500))));
+        assert_eq!("10s".parse(), Ok(Time(Duration::from_secs(10))));
+        assert_eq!("10".parse(), Ok(Time(Duration::from_secs(10))));
+        assert_eq!("1.5s".parse(), Ok(Time(Duration::from_millis(1500))));
+        assert_eq!("0.3".parse(), Ok(Time(Duration::from_millis(300))));
+        assert_eq!("2m".parse(), Ok(Time(Duration::from_secs(120))));
+        for bad in [
+            "", "0", "0s", "0.0m", "1h", "s", ".", "-1s", "1e3", "5 s", "inf", "1e400",
         ] {
-            let cli = Cli::parse([flag, value], FLAGS, &[]).unwrap();
-            let error = Config::from_cli(&cli).unwrap_err().to_string();
-            assert!(error.contains(flag) && error.contains(value), "{error}");
+            assert_eq!(bad.parse::<Time>(), Err(()), "{bad}");
         }
+        for (ms, text) in [(30_000, "30s"), (120_000, "2m"), (1500, "1500ms")] {
+            let time = Time(Duration::from_millis(ms));
+            assert_eq!(time.to_string(), text);
+            assert_eq!(text.parse(), Ok(time));
+        }
+    }
+
+    /// A field added to `Config` must be named here, and then this fails
+    /// until it has a line in `settings`.
+    #[test]
+    fn every_field_is_a_setting_of_its_own() {
+        let mut config = Config::default();
+        for setting in config.settings() {
+            match setting.field {
+                Field::Bytes(n) | Field::Count(n) => *n = 7,
+                Field::Time(time) => *time = Duration::from_secs(7),
+                Field::List(list) => list.push("7".into()),
+                Field::Switch(on) => *on = true,
+            }
+        }
+        let Config {
+            max_head,
+            max_headers,
+            limits: Limits {
+                max_frame,
+                max_message,
+            },
+            message_budget,
+            chat_max_message,
+            read_buffer,
+            handshake_timeout,
+            idle_timeout,
+            close_timeout,
+            max_connections,
+            chat_queue,
+            allowed_origins,
+            stack_size,
+            trust_proxy,
+        } = config;
+        let sizes = [
+            max_head,
+            max_headers,
+            max_frame,
+            max_message,
+            message_budget,
+            chat_max_message,
+            read_buffer,
+            max_connections,
+            chat_queue,
+            stack_size,
+        ];
+        assert_eq!(sizes, [7; 10]);
+        let seven = Duration::from_secs(7);
+        assert_eq!([handshake_timeout, idle_timeout, close_timeout], [seven; 3]);
+        assert_eq!(allowed_origins, ["7"]);
+        assert!(trust_proxy);
+        let settings = Config::default().settings().len();
+        let mut names: Vec<_> = Config::default()
+            .settings()
+            .iter()
+            .map(|s| s.name)
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), settings, "two settings share a name");
     }
 }

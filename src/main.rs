@@ -2,30 +2,27 @@
 //! chat room at `/chat` and echo at `/echo`, on 127.0.0.1:8080.
 
 use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
 use wslab::chat::Room;
-use wslab::cli::{self, Cli};
-use wslab::config::{Config, FLAGS, FLAGS_HELP, SWITCHES};
+use wslab::cli::{self, Flags};
+use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::server::Server;
 
-const USAGE: &str = "usage: wslab [--addr HOST:PORT] [LIMITS]
-
-Serves the chat page at /, the chat room at ws://HOST:PORT/chat and an echo
-service at ws://HOST:PORT/echo. When started from a terminal, type q and
-Enter (or Ctrl-D) to stop gracefully: every client gets a Close with 1001.
-
-  --addr HOST:PORT            where to listen (default 127.0.0.1:8080)";
+const ABOUT: &str = "Serves the chat page at /, the chat room at ws://HOST:PORT/chat and an \
+                     echo service at ws://HOST:PORT/echo. When started from a terminal, type q \
+                     and Enter (or Ctrl-D) to stop gracefully: every client gets a Close with 1001.";
 
 const PAGE: &str = include_str!("page/index.html");
 
 fn main() {
     cli::init_logging();
-    let usage = format!("{USAGE}\n{FLAGS_HELP}");
-    let args = Cli::from_env(&usage, &[&["--addr"], FLAGS].concat(), SWITCHES);
-    let addr = args
-        .addr("127.0.0.1:8080")
-        .unwrap_or_else(|error| cli::exit_with(&error, &usage));
-    let config = Config::from_cli(&args).unwrap_or_else(|error| cli::exit_with(&error, &usage));
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let mut config = Config::default();
+    Flags::new("wslab", ABOUT)
+        .flag("--addr", "where to listen", &mut addr)
+        .config(&mut config)
+        .parse_env();
     let room = Room::new(&config);
     let server = match Server::bind(addr, config) {
         Ok(server) => server,

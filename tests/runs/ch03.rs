@@ -108,7 +108,7 @@ pub fn a_thread_per_client() -> Vec<(&'static str, String)> {
 
 /// step3 with a one-second read timeout and a client that never sends.
 pub fn a_silent_client_times_out() -> Vec<(&'static str, String)> {
-    let server = Launch::example("step3").args(&["--timeout", "1"]).start();
+    let server = Launch::example("step3").args(&["--timeout", "1s"]).start();
     let mut ports = Ports::new();
     ports.server(server.addr, STEP_ADDR);
     let mut silent = Client::connect(server.addr);
@@ -119,5 +119,28 @@ pub fn a_silent_client_times_out() -> Vec<(&'static str, String)> {
     vec![(
         "step3-timeout-log",
         Transcript::server(&server).render(&mut ports),
+    )]
+}
+
+/// step3 refuses a timeout of zero before it listens: a command-line mistake,
+/// exit status 2, and the help.
+pub fn a_zero_timeout_is_refused() -> Vec<(&'static str, String)> {
+    let refused = Launch::example("step3")
+        .args(&["--timeout", "0"])
+        .run(TIMEOUT);
+    refused.expect_failure(2, "invalid value \"0\" for --timeout");
+    let code = refused.status.code().expect("an exit code");
+    // Nothing listened: the addresses in the help are text, shown as they are.
+    let mut ports = Ports::new();
+    for shown in [STEP_ADDR, "127.0.0.1:8080"] {
+        ports.server(shown.parse().unwrap(), shown);
+    }
+    vec![(
+        "step3-zero-timeout",
+        Transcript::new()
+            .finished(&refused)
+            .command("echo $?")
+            .text(&code.to_string())
+            .render(&mut ports),
     )]
 }

@@ -46,9 +46,9 @@ pub fn protocol_errors() -> Vec<(&'static str, String)> {
     )]
 }
 
-/// `--idle-timeout 1` and a client that says nothing after its handshake.
+/// `--idle-timeout 1s` and a client that says nothing after its handshake.
 pub fn a_silent_client_is_pinged_then_dropped() -> Vec<(&'static str, String)> {
-    let (server, mut ports) = start("step6", &["--idle-timeout", "1"], TRACE);
+    let (server, mut ports) = start("step6", &["--idle-timeout", "1s"], TRACE);
     let mut silent = websocket(&server, &mut ports, "/echo");
     server.expect_log("no answer to our ping");
     assert_eq!(silent.read_to_end().unwrap(), b"\x89\x05wslab");

@@ -56,6 +56,10 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch03::a_silent_client_times_out,
     },
     Scenario {
+        blocks: &["step3-zero-timeout"],
+        run: ch03::a_zero_timeout_is_refused,
+    },
+    Scenario {
         blocks: &["step4-handshake", "step4-version-8"],
         run: ch04::handshake_and_refusal,
     },
