@@ -149,8 +149,8 @@ pub fn read_head(reader: &mut impl Read, max: usize) -> Result<(Vec<u8>, Vec<u8>
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(ReadHeadError::Io(error)),
         };
-        // The blank line may straddle two reads: look 3 bytes back.
-        let from = filled.saturating_sub(3);
+        // The blank line may straddle two reads: look 2 bytes back.
+        let from = filled.saturating_sub(2);
         filled += n;
         if let Some(end) = find_head_end(&buf[from..filled]) {
             let end = from + end;
@@ -176,13 +176,19 @@ pub enum ReadHeadError {
     Io(io::Error),
 }
 
-/// The index just past the first `\r\n\r\n`, if any.
+// ANCHOR: find_head_end
+/// The index just past the first blank line, if any. RFC 9112 §2.2: "a
+/// recipient MAY recognize a single LF as a line terminator and ignore any
+/// preceding CR", so the head ends with a line's LF followed by `\n` or `\r\n`:
+/// `\r\n\r\n` as the RFC writes it, but also `\n\n` from `nc`, or a mix.
 pub fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
+    (0..bytes.len()).find_map(|i| match bytes[i..] {
+        [b'\n', b'\n', ..] => Some(i + 2),
+        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
+        _ => None,
+    })
 }
+// ANCHOR_END: find_head_end
 
 /// A parsed HTTP request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,12 +206,21 @@ pub struct Request {
 impl Request {
     /// Parses a head read by [`read_head`]: a request line, header lines, a blank line.
     pub fn parse(head: &[u8], max_headers: usize) -> Result<Request, Rejection> {
+        if find_head_end(head) != Some(head.len()) {
+            return Err(Rejection::Malformed(
+                "the head does not end with a blank line".into(),
+            ));
+        }
         let head = std::str::from_utf8(head)
             .map_err(|_| Rejection::Malformed("the head is not valid UTF-8".into()))?;
-        let head = head.strip_suffix("\r\n\r\n").ok_or_else(|| {
-            Rejection::Malformed("the head does not end with a blank line".into())
-        })?;
-        let mut lines = head.split("\r\n");
+        // `lines` ends a line at LF and drops one CR before it (RFC 9112 §2.2),
+        // so a CR that is left is a bare CR, which that section makes invalid.
+        if head.lines().any(|line| line.contains('\r')) {
+            return Err(Rejection::Malformed(
+                "bare CR; a line ends with CRLF or LF".into(),
+            ));
+        }
+        let mut lines = head.lines().take_while(|line| !line.is_empty());
         let request_line = lines.next().unwrap_or_default();
         let mut parts = request_line.split(' ');
         let (Some(method), Some(target), Some(version), None) =
@@ -472,6 +487,77 @@ mod tests {
         assert!(matches!(
             read_head(&mut &RFC_REQUEST[..], 100),
             Err(ReadHeadError::TooLarge)
+        ));
+    }
+
+    /// The RFC's request with every line end replaced by `eol`, and `blank`
+    /// as the blank line.
+    fn with_line_ends(eol: &str, blank: &str) -> Vec<u8> {
+        let text = std::str::from_utf8(RFC_REQUEST).unwrap();
+        let lines: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+        format!("{}{eol}{blank}", lines.join(eol)).into_bytes()
+    }
+
+    /// Gives `bytes[..split]` in the first read and the rest in the second.
+    struct TwoReads<'a>(&'a [u8], usize);
+
+    impl Read for TwoReads<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(self.0.len()).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            self.1 = usize::MAX;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_bare_lf_ends_lines_and_the_head_at_every_split_point() {
+        // RFC 9112 §2.2: a single LF ends a line; a CR before it is ignored.
+        for (eol, blank) in [
+            ("\r\n", "\r\n"),
+            ("\n", "\n"),
+            ("\r\n", "\n"),
+            ("\n", "\r\n"),
+        ] {
+            let head = with_line_ends(eol, blank);
+            let mut input = head.clone();
+            input.extend_from_slice(b"\x81\x80abcd");
+            for split in 1..=input.len() {
+                let (read, leftover) = read_head(&mut TwoReads(&input, split), 8192).unwrap();
+                assert_eq!(read, head, "{eol:?} {blank:?} split at {split}");
+                let rest = &input[head.len()..];
+                let expected = if split >= head.len() {
+                    &input[head.len()..split]
+                } else {
+                    rest
+                };
+                assert_eq!(leftover, expected, "{eol:?} {blank:?} split at {split}");
+            }
+            let request = Request::parse(&head, 64).unwrap();
+            assert_eq!(request, Request::parse(RFC_REQUEST, 64).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_bare_cr_is_malformed() {
+        // RFC 9112 §2.2: "A recipient of such a bare CR MUST consider that
+        // element to be invalid or replace each bare CR with SP".
+        for head in [
+            &b"GET / HTTP/1.1\rHost: x\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\n\r\r\n\n",
+        ] {
+            let (read, _) = read_head(&mut &head[..], 8192).unwrap();
+            let rejection = Request::parse(&read, 64).unwrap_err();
+            assert_eq!(rejection.status().0, 400, "{head:?}");
+            assert!(rejection.to_string().contains("bare CR"), "{rejection}");
+        }
+        // A CR then a line that goes on is no blank line: the head has not ended.
+        assert!(matches!(
+            read_head(&mut &b"GET / HTTP/1.1\r\n\rHost: x"[..], 8192),
+            Err(ReadHeadError::Closed(_))
         ));
     }
 
