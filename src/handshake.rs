@@ -147,7 +147,7 @@ pub fn read_head(reader: &mut impl Read, max: usize) -> Result<(Vec<u8>, Vec<u8>
             Ok(0) => return Err(ReadHeadError::Closed(filled)),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(ReadHeadError::Io(error)),
+            Err(error) => return Err(ReadHeadError::Io(error, filled)),
         };
         // The blank line may straddle two reads: look 2 bytes back.
         let from = filled.saturating_sub(2);
@@ -172,8 +172,8 @@ pub enum ReadHeadError {
     Closed(usize),
     /// No blank line within the limit.
     TooLarge,
-    /// The socket failed, or a read timed out.
-    Io(io::Error),
+    /// The socket failed, or a read timed out, after this many bytes.
+    Io(io::Error, usize),
 }
 
 // ANCHOR: find_head_end

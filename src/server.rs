@@ -282,13 +282,18 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(ReadHeadError::TooLarge) => {
             return reject(stream, peer, "?", Rejection::HeadTooLarge(config.max_head))
         }
-        Err(ReadHeadError::Io(error)) if is_timeout(&error) => {
+        // A browser opens spare connections that may never carry a request.
+        Err(ReadHeadError::Io(error, 0)) if is_timeout(&error) => {
+            let timeout = config.handshake_timeout;
+            return log::info!("{peer}: sent nothing within {timeout:?}; closed");
+        }
+        Err(ReadHeadError::Io(error, _)) if is_timeout(&error) => {
             return reject(stream, peer, "?", Rejection::Timeout)
         }
         Err(ReadHeadError::Closed(n)) => {
             return log::info!("{peer}: left after {n} bytes, before a request")
         }
-        Err(ReadHeadError::Io(error)) => return log::info!("{peer}: {error}"),
+        Err(ReadHeadError::Io(error, _)) => return log::info!("{peer}: {error}"),
     };
     log::debug!(
         "{peer}: request head:\n{}",
