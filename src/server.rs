@@ -228,41 +228,57 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         };
         if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
             shared.active.fetch_sub(1, Ordering::SeqCst);
-            log::warn!(
-                "{peer}: refused: {} connections already",
-                shared.config.max_connections
-            );
+            let max = shared.config.max_connections;
+            log::warn!("{peer}: refused: {max} connections already");
             refuse(stream, &Rejection::ServiceUnavailable);
             continue;
         }
-        // The stream waits in a slot so that, if no thread can be started,
-        // we still have it to answer 503.
-        let slot = Arc::new(Mutex::new(Some(stream)));
-        let (for_thread, slot_for_thread) = (Arc::clone(shared), Arc::clone(&slot));
-        let spawned = thread::Builder::new()
-            .name(format!("{peer}"))
-            .stack_size(shared.config.stack_size)
-            .spawn(move || {
-                let _active = Active(&for_thread.active);
-                let Some(stream) = slot_for_thread.lock().ok().and_then(|mut s| s.take()) else {
-                    return;
-                };
-                let served =
-                    panic::catch_unwind(AssertUnwindSafe(|| handle(stream, peer, &for_thread)));
-                if served.is_err() {
-                    log::error!("{peer}: the connection's thread panicked; the server goes on");
-                }
-            });
-        if let Err(error) = spawned {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            log::error!("{peer}: cannot start a thread: {error}; refusing with 503");
-            if let Some(stream) = slot.lock().ok().and_then(|mut s| s.take()) {
-                refuse(stream, &Rejection::ServiceUnavailable);
-            }
-        }
+        spawn_connection(stream, peer, shared);
     }
 }
 // ANCHOR_END: accept_loop
+
+// ANCHOR: spawn_connection
+/// Starts the connection's own thread, counted in `active` until it ends.
+/// When no thread can be started, the accept thread answers 503 itself: the
+/// stream waits in a slot outside the thread's closure, so it is still ours.
+fn spawn_connection(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+    let slot = Arc::new(Mutex::new(Some(stream)));
+    let (for_thread, slot_for_thread) = (Arc::clone(shared), Arc::clone(&slot));
+    let spawned = thread::Builder::new()
+        .name(format!("{peer}"))
+        .stack_size(shared.config.stack_size)
+        .spawn(move || {
+            let _active = Active(&for_thread.active);
+            if let Some(stream) = take(&slot_for_thread) {
+                serve_connection(stream, peer, &for_thread);
+            }
+        });
+    if let Err(error) = spawned {
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+        log::error!("{peer}: cannot start a thread: {error}; refusing with 503");
+        if let Some(stream) = take(&slot) {
+            refuse(stream, &Rejection::ServiceUnavailable);
+        }
+    }
+}
+// ANCHOR_END: spawn_connection
+
+/// The stream in `slot`, unless the other side of the spawn took it first.
+fn take(slot: &Mutex<Option<TcpStream>>) -> Option<TcpStream> {
+    slot.lock().ok().and_then(|mut stream| stream.take())
+}
+
+// ANCHOR: serve_connection
+/// A connection's thread: [`handle`], with a panic caught and logged, so
+/// that a bug in one connection never ends the server.
+fn serve_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared) {
+    let served = panic::catch_unwind(AssertUnwindSafe(|| handle(stream, peer, shared)));
+    if served.is_err() {
+        log::error!("{peer}: the connection's thread panicked; the server goes on");
+    }
+}
+// ANCHOR_END: serve_connection
 
 /// Refuses a connection from the accept thread without waiting on the client.
 fn refuse(stream: TcpStream, rejection: &Rejection) {
