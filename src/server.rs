@@ -10,6 +10,7 @@ use crate::frame::OpCode;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
@@ -211,20 +212,14 @@ impl Drop for ServerHandle {
 
 // ANCHOR: accept_loop
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    let mut spare = open_spare();
     loop {
-        let accepted = listener.accept();
+        let accepted = accept(listener, &mut spare);
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                // Out of file descriptors (EMFILE) and the like: wait for
-                // connections to end instead of spinning on the error.
-                log::warn!("accept failed: {error}; pausing 100 ms");
-                thread::sleep(Duration::from_millis(100));
-                continue;
-            }
+        let Some((stream, peer)) = accepted else {
+            continue;
         };
         if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
             shared.active.fetch_sub(1, Ordering::SeqCst);
@@ -237,6 +232,55 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
     }
 }
 // ANCHOR_END: accept_loop
+
+// ANCHOR: accept
+/// `listener.accept()`, or `None` when there is no client to serve now.
+///
+/// Each connection takes a file descriptor. When none is left (EMFILE: the
+/// process's open-files limit, `ulimit -n`; ENFILE: the system's), `accept`
+/// fails and the client would wait in the kernel's queue without an answer.
+/// So one descriptor is kept in reserve, `spare`: we close it, accept the
+/// client into the descriptor that freed, answer 503, and take it back.
+fn accept(listener: &TcpListener, spare: &mut Option<File>) -> Option<(TcpStream, SocketAddr)> {
+    let error = match listener.accept() {
+        Ok(accepted) => return Some(accepted),
+        Err(error) => error,
+    };
+    let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
+    if !out_of_descriptors || spare.is_none() {
+        // Wait for connections to end instead of spinning on the error.
+        log::warn!("accept failed: {error}; pausing 100 ms");
+        thread::sleep(Duration::from_millis(100));
+        *spare = spare.take().or_else(open_spare);
+        return None;
+    }
+    *spare = None;
+    let accepted = listener.accept();
+    // The spare can be taken back only if a connection ended meanwhile:
+    // then there is room for this client after all.
+    *spare = open_spare();
+    let (stream, peer) = accepted.ok()?;
+    if spare.is_none() {
+        log::warn!(
+            "{peer}: refused: {error}; raise the open-files limit (ulimit -n) \
+             above max_connections"
+        );
+        refuse(stream, &Rejection::ServiceUnavailable);
+        *spare = open_spare();
+        return None;
+    }
+    Some((stream, peer))
+}
+// ANCHOR_END: accept
+
+/// `errno` for "too many open files": in this process, and in the system.
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// A descriptor that costs nothing but its place in the process's table.
+fn open_spare() -> Option<File> {
+    File::open("/dev/null").ok()
+}
 
 // ANCHOR: spawn_connection
 /// Starts the connection's own thread, counted in `active` until it ends.
