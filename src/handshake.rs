@@ -11,7 +11,6 @@ use base64::Engine as _;
 use sha1::{Digest, Sha1};
 use std::fmt;
 use std::io::{self, Read};
-use std::net::{IpAddr, SocketAddr};
 
 /// §1.3: the GUID every server appends to the client's key.
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -319,10 +318,7 @@ fn is_tchar(byte: u8) -> bool {
 /// `Sec-WebSocket-Accept` value to answer with.
 pub fn validate(request: &Request) -> Result<String, Rejection> {
     // 1. "An HTTP/1.1 or higher GET request"
-    if request.method != "GET" {
-        return Err(Rejection::MethodNotAllowed(request.method.clone()));
-    }
-    check_http_version(&request.version)?;
+    check_request_line(request)?;
     // 2. "A |Host| header field"
     if request.header("Host")?.is_none_or(str::is_empty) {
         return Err(Rejection::BadHeader("Host", "missing".into()));
@@ -362,8 +358,20 @@ pub fn validate(request: &Request) -> Result<String, Rejection> {
 }
 // ANCHOR_END: validate
 
+// ANCHOR: request_line
+/// §4.2.1's rule for the request line, "An HTTP/1.1 or higher GET request":
+/// a method other than GET is a 405, a version before HTTP/1.1 a 400. The
+/// server checks it before it looks at the path, so that `POST /nowhere` is
+/// a 405 rather than a 404, and [`validate`] checks it as its first point.
+pub fn check_request_line(request: &Request) -> Result<(), Rejection> {
+    if request.method != "GET" {
+        return Err(Rejection::MethodNotAllowed(request.method.clone()));
+    }
+    check_http_version(&request.version)
+}
+
 /// `HTTP/1.1` or a later 1.x; HTTP/1.0 and 0.9 cannot upgrade.
-pub fn check_http_version(version: &str) -> Result<(), Rejection> {
+fn check_http_version(version: &str) -> Result<(), Rejection> {
     let malformed = || Rejection::Malformed(format!("bad HTTP version {version:?}"));
     let numbers = version.strip_prefix("HTTP/").ok_or_else(malformed)?;
     let (major, minor) = numbers.split_once('.').ok_or_else(malformed)?;
@@ -376,6 +384,7 @@ pub fn check_http_version(version: &str) -> Result<(), Rejection> {
     }
     Ok(())
 }
+// ANCHOR_END: request_line
 
 /// §10.2: when `allowed` is not empty, a browser's `Origin` must be in it.
 /// Clients that send no `Origin` (non-browsers) pass: the check protects
@@ -391,38 +400,6 @@ pub fn check_origin(request: &Request, allowed: &[String]) -> Result<(), Rejecti
     }
 }
 
-// ANCHOR: forwarded_for
-/// The client's address as a reverse proxy reported it: the last entry of
-/// `X-Forwarded-For`. A proxy appends the address it got the request from to
-/// whatever the header already said, so only the last entry was written by
-/// the proxy in front of us; the ones before it came from the client, who can
-/// write anything. `Ok(None)` when there is no such header.
-pub fn forwarded_for(request: &Request) -> Result<Option<IpAddr>, BadForwardedFor> {
-    let Some(value) = request.header_values("X-Forwarded-For").last() else {
-        return Ok(None);
-    };
-    let last = value.rsplit(',').next().unwrap_or_default().trim();
-    last.parse::<IpAddr>()
-        .or_else(|_| last.parse::<SocketAddr>().map(|addr| addr.ip()))
-        .map(Some)
-        .map_err(|_| BadForwardedFor(value.into()))
-}
-// ANCHOR_END: forwarded_for
-
-/// An `X-Forwarded-For` whose last entry is not an IP address (with or without a port).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadForwardedFor(pub String);
-
-impl fmt::Display for BadForwardedFor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "X-Forwarded-For {:?} does not end with an IP address",
-            self.0
-        )
-    }
-}
-
 // ANCHOR: switching_protocols
 /// The 101 response. No subprotocol and no extension is selected: a client
 /// that offered some learns, by their absence, that none was accepted (§4.2.2).
@@ -435,16 +412,6 @@ pub fn switching_protocols(accept: &str) -> String {
     )
 }
 // ANCHOR_END: switching_protocols
-
-/// A `200 OK` carrying an HTML page.
-pub fn page_response(html: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-         Content-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n{html}",
-        html.len()
-    )
-    .into_bytes()
-}
 
 #[cfg(test)]
 mod tests {
@@ -562,6 +529,19 @@ mod tests {
     }
 
     #[test]
+    fn the_request_line_must_be_get_and_http_1_1_or_later() {
+        let check = |line: &str| {
+            let request = Request::parse(format!("{line}\r\n\r\n").as_bytes(), 64).unwrap();
+            check_request_line(&request).map_err(|rejection| rejection.status().0)
+        };
+        assert_eq!(check("GET /chat HTTP/1.1"), Ok(()));
+        assert_eq!(check("GET /chat HTTP/1.2"), Ok(()));
+        assert_eq!(check("POST /chat HTTP/1.1"), Err(405));
+        assert_eq!(check("GET /chat HTTP/1.0"), Err(400));
+        assert_eq!(check("GET /chat HTTP/one"), Err(400));
+    }
+
+    #[test]
     fn statuses() {
         let cases: &[(&str, u16)] = &[
             ("POST / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
@@ -580,40 +560,5 @@ mod tests {
             String::from_utf8(Rejection::UnsupportedVersion("8".into()).response()).unwrap();
         assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
         assert!(response.contains("\r\nSec-WebSocket-Version: 13\r\n"));
-    }
-
-    fn forwarded(values: &[&str]) -> Result<Option<IpAddr>, BadForwardedFor> {
-        let mut head = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
-        for value in values {
-            head += &format!("X-Forwarded-For: {value}\r\n");
-        }
-        forwarded_for(&Request::parse(format!("{head}\r\n").as_bytes(), 64).unwrap())
-    }
-
-    #[test]
-    fn forwarded_for_takes_the_last_entry() {
-        let ip = |s: &str| Ok(Some(s.parse::<IpAddr>().unwrap()));
-        assert_eq!(forwarded(&[]), Ok(None));
-        assert_eq!(forwarded(&["203.0.113.7"]), ip("203.0.113.7"));
-        assert_eq!(
-            forwarded(&["10.0.0.1, 198.51.100.2,203.0.113.7"]),
-            ip("203.0.113.7")
-        );
-        assert_eq!(forwarded(&["10.0.0.1", "2001:db8::7"]), ip("2001:db8::7"));
-        assert_eq!(forwarded(&["203.0.113.7:41000"]), ip("203.0.113.7"));
-        assert_eq!(forwarded(&["[2001:db8::7]:41000"]), ip("2001:db8::7"));
-        for bad in [
-            "unknown",
-            "203.0.113.7, ",
-            "203.0.113.7, nonsense",
-            "",
-            "1.2.3",
-        ] {
-            assert_eq!(
-                forwarded(&[bad]),
-                Err(BadForwardedFor(bad.trim().into())),
-                "{bad:?}"
-            );
-        }
     }
 }

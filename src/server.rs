@@ -5,7 +5,8 @@
 
 use crate::close::{close_payload, CloseCode};
 use crate::config::Config;
-use crate::connection::{is_timeout, Connection, Peer, SharedWriter};
+use crate::connection::{is_timeout, Connection, SharedWriter};
+use crate::forwarded;
 use crate::frame::OpCode;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
 use std::collections::HashMap;
@@ -363,7 +364,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Ok(request) => request,
         Err(rejection) => return reject(stream, peer, "?", rejection),
     };
-    let peer = client(&request, peer, config.trust_proxy);
+    let peer = forwarded::client(&request, peer, config.trust_proxy);
     let line = format!("{} {}", request.method, request.target);
     let answer = route(&request, shared);
     // A connection may stay open for hours: keep nothing of its request but the line.
@@ -373,7 +374,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(rejection) => reject(stream, peer, &line, rejection),
         Ok(Answer::Page(html)) => {
             log::info!("{peer}: {line} → 200 OK");
-            let _ = stream.write_all(&handshake::page_response(&html));
+            let _ = stream.write_all(&page_response(&html));
             close_gently(stream, config.close_timeout);
         }
         Ok(Answer::Upgrade(accept, handler)) => {
@@ -405,27 +406,6 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
 }
 // ANCHOR_END: handle
 
-// ANCHOR: client
-/// Who the log says the client is. Behind a proxy every socket's peer is the
-/// proxy; with `--trust-proxy` the proxy's `X-Forwarded-For` names the client.
-/// Without it the header is ignored, because anyone can send one.
-fn client(request: &Request, addr: SocketAddr, trust_proxy: bool) -> Peer {
-    if !trust_proxy {
-        return addr.into();
-    }
-    match handshake::forwarded_for(request) {
-        Ok(forwarded_for) => Peer {
-            addr,
-            forwarded_for,
-        },
-        Err(bad) => {
-            log::warn!("{addr}: ignoring {bad}");
-            addr.into()
-        }
-    }
-}
-// ANCHOR_END: client
-
 enum Answer {
     Page(Arc<str>),
     Upgrade(String, Handler),
@@ -434,10 +414,7 @@ enum Answer {
 // ANCHOR: route
 /// Decides the answer to a request: a page, an upgrade, or a rejection.
 fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
-    if request.method != "GET" {
-        return Err(Rejection::MethodNotAllowed(request.method.clone()));
-    }
-    handshake::check_http_version(&request.version)?;
+    handshake::check_request_line(request)?;
     let path = request.path();
     let route = shared
         .routes
@@ -455,6 +432,16 @@ fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
     }
 }
 // ANCHOR_END: route
+
+/// A `200 OK` carrying an HTML page: plain HTTP, not part of any handshake.
+fn page_response(html: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n{html}",
+        html.len()
+    )
+    .into_bytes()
+}
 
 fn reject(stream: TcpStream, peer: impl Display, line: &str, rejection: Rejection) {
     let (code, reason) = rejection.status();

@@ -221,15 +221,19 @@ fn http_1_0_gets_400() {
 #[test]
 fn method_other_than_get_gets_405_with_allow_get() {
     let server = serve(Config::default());
-    for method in ["POST", "PUT", "HEAD"] {
-        let head = upgrade_to_with(&format!("{method} /echo HTTP/1.1"), |_| {});
-        let response = assert_request_rejected(
-            server.addr(),
-            &head,
-            "HTTP/1.1 405 Method Not Allowed",
-            method,
-        );
-        assert_eq!(response.header("Allow"), Some("GET"));
+    // The request line is checked before the path: a page, a WebSocket
+    // route and no route at all get the same 405.
+    for path in ["/echo", "/", "/nowhere"] {
+        for method in ["POST", "PUT", "HEAD"] {
+            let head = upgrade_to_with(&format!("{method} {path} HTTP/1.1"), |_| {});
+            let response = assert_request_rejected(
+                server.addr(),
+                &head,
+                "HTTP/1.1 405 Method Not Allowed",
+                method,
+            );
+            assert_eq!(response.header("Allow"), Some("GET"));
+        }
     }
 }
 
