@@ -11,7 +11,6 @@ use base64::Engine as _;
 use sha1::{Digest, Sha1};
 use std::fmt;
 use std::io::{self, Read};
-use std::net::{IpAddr, SocketAddr};
 
 /// §1.3: the GUID every server appends to the client's key.
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -147,10 +146,10 @@ pub fn read_head(reader: &mut impl Read, max: usize) -> Result<(Vec<u8>, Vec<u8>
             Ok(0) => return Err(ReadHeadError::Closed(filled)),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(ReadHeadError::Io(error)),
+            Err(error) => return Err(ReadHeadError::Io(error, filled)),
         };
-        // The blank line may straddle two reads: look 3 bytes back.
-        let from = filled.saturating_sub(3);
+        // The blank line may straddle two reads: look 2 bytes back.
+        let from = filled.saturating_sub(2);
         filled += n;
         if let Some(end) = find_head_end(&buf[from..filled]) {
             let end = from + end;
@@ -172,17 +171,23 @@ pub enum ReadHeadError {
     Closed(usize),
     /// No blank line within the limit.
     TooLarge,
-    /// The socket failed, or a read timed out.
-    Io(io::Error),
+    /// The socket failed, or a read timed out, after this many bytes.
+    Io(io::Error, usize),
 }
 
-/// The index just past the first `\r\n\r\n`, if any.
+// ANCHOR: find_head_end
+/// The index just past the first blank line, if any. RFC 9112 §2.2: "a
+/// recipient MAY recognize a single LF as a line terminator and ignore any
+/// preceding CR", so the head ends with a line's LF followed by `\n` or `\r\n`:
+/// `\r\n\r\n` as the RFC writes it, but also `\n\n` from `nc`, or a mix.
 pub fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
+    (0..bytes.len()).find_map(|i| match bytes[i..] {
+        [b'\n', b'\n', ..] => Some(i + 2),
+        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
+        _ => None,
+    })
 }
+// ANCHOR_END: find_head_end
 
 /// A parsed HTTP request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,12 +205,21 @@ pub struct Request {
 impl Request {
     /// Parses a head read by [`read_head`]: a request line, header lines, a blank line.
     pub fn parse(head: &[u8], max_headers: usize) -> Result<Request, Rejection> {
+        if find_head_end(head) != Some(head.len()) {
+            return Err(Rejection::Malformed(
+                "the head does not end with a blank line".into(),
+            ));
+        }
         let head = std::str::from_utf8(head)
             .map_err(|_| Rejection::Malformed("the head is not valid UTF-8".into()))?;
-        let head = head.strip_suffix("\r\n\r\n").ok_or_else(|| {
-            Rejection::Malformed("the head does not end with a blank line".into())
-        })?;
-        let mut lines = head.split("\r\n");
+        // `lines` ends a line at LF and drops one CR before it (RFC 9112 §2.2),
+        // so a CR that is left is a bare CR, which that section makes invalid.
+        if head.lines().any(|line| line.contains('\r')) {
+            return Err(Rejection::Malformed(
+                "bare CR; a line ends with CRLF or LF".into(),
+            ));
+        }
+        let mut lines = head.lines().take_while(|line| !line.is_empty());
         let request_line = lines.next().unwrap_or_default();
         let mut parts = request_line.split(' ');
         let (Some(method), Some(target), Some(version), None) =
@@ -304,10 +318,7 @@ fn is_tchar(byte: u8) -> bool {
 /// `Sec-WebSocket-Accept` value to answer with.
 pub fn validate(request: &Request) -> Result<String, Rejection> {
     // 1. "An HTTP/1.1 or higher GET request"
-    if request.method != "GET" {
-        return Err(Rejection::MethodNotAllowed(request.method.clone()));
-    }
-    check_http_version(&request.version)?;
+    check_request_line(request)?;
     // 2. "A |Host| header field"
     if request.header("Host")?.is_none_or(str::is_empty) {
         return Err(Rejection::BadHeader("Host", "missing".into()));
@@ -347,8 +358,20 @@ pub fn validate(request: &Request) -> Result<String, Rejection> {
 }
 // ANCHOR_END: validate
 
+// ANCHOR: request_line
+/// §4.2.1's rule for the request line, "An HTTP/1.1 or higher GET request":
+/// a method other than GET is a 405, a version before HTTP/1.1 a 400. The
+/// server checks it before it looks at the path, so that `POST /nowhere` is
+/// a 405 rather than a 404, and [`validate`] checks it as its first point.
+pub fn check_request_line(request: &Request) -> Result<(), Rejection> {
+    if request.method != "GET" {
+        return Err(Rejection::MethodNotAllowed(request.method.clone()));
+    }
+    check_http_version(&request.version)
+}
+
 /// `HTTP/1.1` or a later 1.x; HTTP/1.0 and 0.9 cannot upgrade.
-pub fn check_http_version(version: &str) -> Result<(), Rejection> {
+fn check_http_version(version: &str) -> Result<(), Rejection> {
     let malformed = || Rejection::Malformed(format!("bad HTTP version {version:?}"));
     let numbers = version.strip_prefix("HTTP/").ok_or_else(malformed)?;
     let (major, minor) = numbers.split_once('.').ok_or_else(malformed)?;
@@ -361,6 +384,7 @@ pub fn check_http_version(version: &str) -> Result<(), Rejection> {
     }
     Ok(())
 }
+// ANCHOR_END: request_line
 
 /// §10.2: when `allowed` is not empty, a browser's `Origin` must be in it.
 /// Clients that send no `Origin` (non-browsers) pass: the check protects
@@ -376,38 +400,6 @@ pub fn check_origin(request: &Request, allowed: &[String]) -> Result<(), Rejecti
     }
 }
 
-// ANCHOR: forwarded_for
-/// The client's address as a reverse proxy reported it: the last entry of
-/// `X-Forwarded-For`. A proxy appends the address it got the request from to
-/// whatever the header already said, so only the last entry was written by
-/// the proxy in front of us; the ones before it came from the client, who can
-/// write anything. `Ok(None)` when there is no such header.
-pub fn forwarded_for(request: &Request) -> Result<Option<IpAddr>, BadForwardedFor> {
-    let Some(value) = request.header_values("X-Forwarded-For").last() else {
-        return Ok(None);
-    };
-    let last = value.rsplit(',').next().unwrap_or_default().trim();
-    last.parse::<IpAddr>()
-        .or_else(|_| last.parse::<SocketAddr>().map(|addr| addr.ip()))
-        .map(Some)
-        .map_err(|_| BadForwardedFor(value.into()))
-}
-// ANCHOR_END: forwarded_for
-
-/// An `X-Forwarded-For` whose last entry is not an IP address (with or without a port).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadForwardedFor(pub String);
-
-impl fmt::Display for BadForwardedFor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "X-Forwarded-For {:?} does not end with an IP address",
-            self.0
-        )
-    }
-}
-
 // ANCHOR: switching_protocols
 /// The 101 response. No subprotocol and no extension is selected: a client
 /// that offered some learns, by their absence, that none was accepted (§4.2.2).
@@ -420,16 +412,6 @@ pub fn switching_protocols(accept: &str) -> String {
     )
 }
 // ANCHOR_END: switching_protocols
-
-/// A `200 OK` carrying an HTML page.
-pub fn page_response(html: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-         Content-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n{html}",
-        html.len()
-    )
-    .into_bytes()
-}
 
 #[cfg(test)]
 mod tests {
@@ -475,6 +457,90 @@ mod tests {
         ));
     }
 
+    /// The RFC's request with every line end replaced by `eol`, and `blank`
+    /// as the blank line.
+    fn with_line_ends(eol: &str, blank: &str) -> Vec<u8> {
+        let text = std::str::from_utf8(RFC_REQUEST).unwrap();
+        let lines: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+        format!("{}{eol}{blank}", lines.join(eol)).into_bytes()
+    }
+
+    /// Gives `bytes[..split]` in the first read and the rest in the second.
+    struct TwoReads<'a>(&'a [u8], usize);
+
+    impl Read for TwoReads<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(self.0.len()).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            self.1 = usize::MAX;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_bare_lf_ends_lines_and_the_head_at_every_split_point() {
+        // RFC 9112 §2.2: a single LF ends a line; a CR before it is ignored.
+        for (eol, blank) in [
+            ("\r\n", "\r\n"),
+            ("\n", "\n"),
+            ("\r\n", "\n"),
+            ("\n", "\r\n"),
+        ] {
+            let head = with_line_ends(eol, blank);
+            let mut input = head.clone();
+            input.extend_from_slice(b"\x81\x80abcd");
+            for split in 1..=input.len() {
+                let (read, leftover) = read_head(&mut TwoReads(&input, split), 8192).unwrap();
+                assert_eq!(read, head, "{eol:?} {blank:?} split at {split}");
+                let rest = &input[head.len()..];
+                let expected = if split >= head.len() {
+                    &input[head.len()..split]
+                } else {
+                    rest
+                };
+                assert_eq!(leftover, expected, "{eol:?} {blank:?} split at {split}");
+            }
+            let request = Request::parse(&head, 64).unwrap();
+            assert_eq!(request, Request::parse(RFC_REQUEST, 64).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_bare_cr_is_malformed() {
+        // RFC 9112 §2.2: "A recipient of such a bare CR MUST consider that
+        // element to be invalid or replace each bare CR with SP".
+        for head in [
+            &b"GET / HTTP/1.1\rHost: x\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\n\r\r\n\n",
+        ] {
+            let (read, _) = read_head(&mut &head[..], 8192).unwrap();
+            let rejection = Request::parse(&read, 64).unwrap_err();
+            assert_eq!(rejection.status().0, 400, "{head:?}");
+            assert!(rejection.to_string().contains("bare CR"), "{rejection}");
+        }
+        // A CR then a line that goes on is no blank line: the head has not ended.
+        assert!(matches!(
+            read_head(&mut &b"GET / HTTP/1.1\r\n\rHost: x"[..], 8192),
+            Err(ReadHeadError::Closed(_))
+        ));
+    }
+
+    #[test]
+    fn the_request_line_must_be_get_and_http_1_1_or_later() {
+        let check = |line: &str| {
+            let request = Request::parse(format!("{line}\r\n\r\n").as_bytes(), 64).unwrap();
+            check_request_line(&request).map_err(|rejection| rejection.status().0)
+        };
+        assert_eq!(check("GET /chat HTTP/1.1"), Ok(()));
+        assert_eq!(check("GET /chat HTTP/1.2"), Ok(()));
+        assert_eq!(check("POST /chat HTTP/1.1"), Err(405));
+        assert_eq!(check("GET /chat HTTP/1.0"), Err(400));
+        assert_eq!(check("GET /chat HTTP/one"), Err(400));
+    }
+
     #[test]
     fn statuses() {
         let cases: &[(&str, u16)] = &[
@@ -494,40 +560,5 @@ mod tests {
             String::from_utf8(Rejection::UnsupportedVersion("8".into()).response()).unwrap();
         assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
         assert!(response.contains("\r\nSec-WebSocket-Version: 13\r\n"));
-    }
-
-    fn forwarded(values: &[&str]) -> Result<Option<IpAddr>, BadForwardedFor> {
-        let mut head = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
-        for value in values {
-            head += &format!("X-Forwarded-For: {value}\r\n");
-        }
-        forwarded_for(&Request::parse(format!("{head}\r\n").as_bytes(), 64).unwrap())
-    }
-
-    #[test]
-    fn forwarded_for_takes_the_last_entry() {
-        let ip = |s: &str| Ok(Some(s.parse::<IpAddr>().unwrap()));
-        assert_eq!(forwarded(&[]), Ok(None));
-        assert_eq!(forwarded(&["203.0.113.7"]), ip("203.0.113.7"));
-        assert_eq!(
-            forwarded(&["10.0.0.1, 198.51.100.2,203.0.113.7"]),
-            ip("203.0.113.7")
-        );
-        assert_eq!(forwarded(&["10.0.0.1", "2001:db8::7"]), ip("2001:db8::7"));
-        assert_eq!(forwarded(&["203.0.113.7:41000"]), ip("203.0.113.7"));
-        assert_eq!(forwarded(&["[2001:db8::7]:41000"]), ip("2001:db8::7"));
-        for bad in [
-            "unknown",
-            "203.0.113.7, ",
-            "203.0.113.7, nonsense",
-            "",
-            "1.2.3",
-        ] {
-            assert_eq!(
-                forwarded(&[bad]),
-                Err(BadForwardedFor(bad.trim().into())),
-                "{bad:?}"
-            );
-        }
     }
 }

@@ -20,7 +20,7 @@
 //! | 6 | [`connection`] | the blocking loop over one socket: pings, closing, batched writes |
 //! | 7 | [`chat`] | the chat room: a bounded queue and a writer thread per member |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
-//! | 10 | [`handshake::forwarded_for`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
+//! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
 //!
 //! Only [`server`] and [`connection`] touch sockets. Everything else works on
@@ -33,6 +33,7 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod fast;
+pub mod forwarded;
 pub mod frame;
 pub mod handshake;
 pub mod mask;

@@ -5,13 +5,15 @@
 
 use crate::close::CloseCode;
 use crate::config::Config;
-use crate::connection::{is_timeout, Connection, Handle, Peer};
+use crate::connection::{is_timeout, Connection, Handle};
+use crate::forwarded;
 use crate::frame::Role;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
 use crate::message::Budget;
 use crate::protocol::State;
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
@@ -242,58 +244,117 @@ impl Drop for ServerHandle {
 
 // ANCHOR: accept_loop
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    let mut spare = open_spare();
     loop {
-        let accepted = listener.accept();
+        let accepted = accept(listener, &mut spare);
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                // Out of file descriptors (EMFILE) and the like: wait for
-                // connections to end instead of spinning on the error.
-                log::warn!("accept failed: {error}; pausing 100 ms");
-                thread::sleep(Duration::from_millis(100));
-                continue;
-            }
+        let Some((stream, peer)) = accepted else {
+            continue;
         };
         if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
             shared.active.fetch_sub(1, Ordering::SeqCst);
-            log::warn!(
-                "{peer}: refused: {} connections already",
-                shared.config.max_connections
-            );
+            let max = shared.config.max_connections;
+            log::warn!("{peer}: refused: {max} connections already");
             refuse(stream, &Rejection::ServiceUnavailable);
             continue;
         }
-        // The stream waits in a slot so that, if no thread can be started,
-        // we still have it to answer 503.
-        let slot = Arc::new(Mutex::new(Some(stream)));
-        let (for_thread, slot_for_thread) = (Arc::clone(shared), Arc::clone(&slot));
-        let spawned = thread::Builder::new()
-            .name(format!("{peer}"))
-            .stack_size(shared.config.stack_size)
-            .spawn(move || {
-                let _active = Active(&for_thread.active);
-                let Some(stream) = slot_for_thread.lock().ok().and_then(|mut s| s.take()) else {
-                    return;
-                };
-                let served =
-                    panic::catch_unwind(AssertUnwindSafe(|| handle(stream, peer, &for_thread)));
-                if served.is_err() {
-                    log::error!("{peer}: the connection's thread panicked; the server goes on");
-                }
-            });
-        if let Err(error) = spawned {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            log::error!("{peer}: cannot start a thread: {error}; refusing with 503");
-            if let Some(stream) = slot.lock().ok().and_then(|mut s| s.take()) {
-                refuse(stream, &Rejection::ServiceUnavailable);
-            }
-        }
+        spawn_connection(stream, peer, shared);
     }
 }
 // ANCHOR_END: accept_loop
+
+// ANCHOR: accept
+/// `listener.accept()`, or `None` when there is no client to serve now.
+///
+/// Each connection takes a file descriptor. When none is left (EMFILE: the
+/// process's open-files limit, `ulimit -n`; ENFILE: the system's), `accept`
+/// fails and the client would wait in the kernel's queue without an answer.
+/// So one descriptor is kept in reserve, `spare`: we close it, accept the
+/// client into the descriptor that freed, answer 503, and take it back.
+fn accept(listener: &TcpListener, spare: &mut Option<File>) -> Option<(TcpStream, SocketAddr)> {
+    let error = match listener.accept() {
+        Ok(accepted) => return Some(accepted),
+        Err(error) => error,
+    };
+    let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
+    if !out_of_descriptors || spare.is_none() {
+        // Wait for connections to end instead of spinning on the error.
+        log::warn!("accept failed: {error}; pausing 100 ms");
+        thread::sleep(Duration::from_millis(100));
+        *spare = spare.take().or_else(open_spare);
+        return None;
+    }
+    *spare = None;
+    let accepted = listener.accept();
+    // The spare can be taken back only if a connection ended meanwhile:
+    // then there is room for this client after all.
+    *spare = open_spare();
+    let (stream, peer) = accepted.ok()?;
+    if spare.is_none() {
+        log::warn!(
+            "{peer}: refused: {error}; raise the open-files limit (ulimit -n) \
+             above max_connections"
+        );
+        refuse(stream, &Rejection::ServiceUnavailable);
+        *spare = open_spare();
+        return None;
+    }
+    Some((stream, peer))
+}
+// ANCHOR_END: accept
+
+/// `errno` for "too many open files": in this process, and in the system.
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// A descriptor that costs nothing but its place in the process's table.
+fn open_spare() -> Option<File> {
+    File::open("/dev/null").ok()
+}
+
+// ANCHOR: spawn_connection
+/// Starts the connection's own thread, counted in `active` until it ends.
+/// When no thread can be started, the accept thread answers 503 itself: the
+/// stream waits in a slot outside the thread's closure, so it is still ours.
+fn spawn_connection(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+    let slot = Arc::new(Mutex::new(Some(stream)));
+    let (for_thread, slot_for_thread) = (Arc::clone(shared), Arc::clone(&slot));
+    let spawned = thread::Builder::new()
+        .name(format!("{peer}"))
+        .stack_size(shared.config.stack_size)
+        .spawn(move || {
+            let _active = Active(&for_thread.active);
+            if let Some(stream) = take(&slot_for_thread) {
+                serve_connection(stream, peer, &for_thread);
+            }
+        });
+    if let Err(error) = spawned {
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+        log::error!("{peer}: cannot start a thread: {error}; refusing with 503");
+        if let Some(stream) = take(&slot) {
+            refuse(stream, &Rejection::ServiceUnavailable);
+        }
+    }
+}
+// ANCHOR_END: spawn_connection
+
+/// The stream in `slot`, unless the other side of the spawn took it first.
+fn take(slot: &Mutex<Option<TcpStream>>) -> Option<TcpStream> {
+    slot.lock().ok().and_then(|mut stream| stream.take())
+}
+
+// ANCHOR: serve_connection
+/// A connection's thread: [`handle`], with a panic caught and logged, so
+/// that a bug in one connection never ends the server.
+fn serve_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared) {
+    let served = panic::catch_unwind(AssertUnwindSafe(|| handle(stream, peer, shared)));
+    if served.is_err() {
+        log::error!("{peer}: the connection's thread panicked; the server goes on");
+    }
+}
+// ANCHOR_END: serve_connection
 
 /// Refuses a connection from the accept thread without waiting on the client.
 fn refuse(stream: TcpStream, rejection: &Rejection) {
@@ -313,13 +374,18 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(ReadHeadError::TooLarge) => {
             return reject(stream, peer, "?", Rejection::HeadTooLarge(config.max_head))
         }
-        Err(ReadHeadError::Io(error)) if is_timeout(&error) => {
+        // A browser opens spare connections that may never carry a request.
+        Err(ReadHeadError::Io(error, 0)) if is_timeout(&error) => {
+            let timeout = config.handshake_timeout;
+            return log::info!("{peer}: sent nothing within {timeout:?}; closed");
+        }
+        Err(ReadHeadError::Io(error, _)) if is_timeout(&error) => {
             return reject(stream, peer, "?", Rejection::Timeout)
         }
         Err(ReadHeadError::Closed(n)) => {
             return log::info!("{peer}: left after {n} bytes, before a request")
         }
-        Err(ReadHeadError::Io(error)) => return log::info!("{peer}: {error}"),
+        Err(ReadHeadError::Io(error, _)) => return log::info!("{peer}: {error}"),
     };
     log::debug!(
         "{peer}: request head:\n{}",
@@ -329,7 +395,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Ok(request) => request,
         Err(rejection) => return reject(stream, peer, "?", rejection),
     };
-    let peer = client(&request, peer, config.trust_proxy);
+    let peer = forwarded::client(&request, peer, config.trust_proxy);
     let line = format!("{} {}", request.method, request.target);
     let answer = route(&request, shared);
     // A connection may stay open for hours: keep nothing of its request but the line.
@@ -339,7 +405,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(rejection) => reject(stream, peer, &line, rejection),
         Ok(Answer::Page(html)) => {
             log::info!("{peer}: {line} → 200 OK");
-            let _ = stream.write_all(&handshake::page_response(&html));
+            let _ = stream.write_all(&page_response(&html));
             close_gently(stream, config.close_timeout);
         }
         Ok(Answer::Upgrade(accept, handler)) => {
@@ -396,27 +462,6 @@ fn run_handler(handler: &Handler, connection: Connection) {
 }
 // ANCHOR_END: run_handler
 
-// ANCHOR: client
-/// Who the log says the client is. Behind a proxy every socket's peer is the
-/// proxy; with `--trust-proxy` the proxy's `X-Forwarded-For` names the client.
-/// Without it the header is ignored, because anyone can send one.
-fn client(request: &Request, addr: SocketAddr, trust_proxy: bool) -> Peer {
-    if !trust_proxy {
-        return addr.into();
-    }
-    match handshake::forwarded_for(request) {
-        Ok(forwarded_for) => Peer {
-            addr,
-            forwarded_for,
-        },
-        Err(bad) => {
-            log::warn!("{addr}: ignoring {bad}");
-            addr.into()
-        }
-    }
-}
-// ANCHOR_END: client
-
 enum Answer {
     Page(Arc<str>),
     Upgrade(String, Handler),
@@ -425,10 +470,7 @@ enum Answer {
 // ANCHOR: route
 /// Decides the answer to a request: a page, an upgrade, or a rejection.
 fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
-    if request.method != "GET" {
-        return Err(Rejection::MethodNotAllowed(request.method.clone()));
-    }
-    handshake::check_http_version(&request.version)?;
+    handshake::check_request_line(request)?;
     let path = request.path();
     let route = shared
         .routes
@@ -446,6 +488,16 @@ fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
     }
 }
 // ANCHOR_END: route
+
+/// A `200 OK` carrying an HTML page: plain HTTP, not part of any handshake.
+fn page_response(html: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n{html}",
+        html.len()
+    )
+    .into_bytes()
+}
 
 fn reject(stream: TcpStream, peer: impl Display, line: &str, rejection: Rejection) {
     let (code, reason) = rejection.status();

@@ -86,6 +86,43 @@ fn request_and_first_frame_in_one_write_keep_the_frame() {
 }
 
 #[test]
+fn lines_ended_by_a_bare_lf_as_nc_sends_them_get_101_and_keep_the_frame() {
+    // RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line
+    // terminator and ignore any preceding CR". `nc` sends LF alone.
+    let server = serve(Config::default());
+    let crlf = upgrade_request("/echo");
+    let lf = crlf.replace("\r\n", "\n");
+    let mixed = crlf.replacen("\r\n", "\n", 2);
+    let crlf_then_lf = crlf.replace("\r\n\r\n", "\r\n\n");
+    for head in [lf, mixed, crlf_then_lf] {
+        let mut stream = connect(server.addr());
+        let mut bytes = head.clone().into_bytes();
+        bytes.extend(client_frame(FIN | TEXT, b"right behind the head"));
+        stream.write_all(&bytes).unwrap();
+        assert_switching(&read_response_head(&mut stream), KEY);
+        let frame = read_frame(&mut stream);
+        assert_eq!(
+            (frame.opcode, &frame.payload[..]),
+            (TEXT, &b"right behind the head"[..]),
+            "{head:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bare_cr_in_the_head_gets_400() {
+    // RFC 9112 §2.2: a bare CR makes its element invalid.
+    let server = serve(Config::default());
+    let head = upgrade_request("/echo").replacen("\r\n", "\r", 1);
+    assert_request_rejected(
+        server.addr(),
+        head.as_bytes(),
+        "HTTP/1.1 400 Bad Request",
+        "bare CR",
+    );
+}
+
+#[test]
 fn firefox_connection_token_list_gets_101() {
     let server = serve(Config::default());
     let head = upgrade_with(|h| replace(h, "Connection", "Connection: keep-alive, Upgrade"));
@@ -184,15 +221,19 @@ fn http_1_0_gets_400() {
 #[test]
 fn method_other_than_get_gets_405_with_allow_get() {
     let server = serve(Config::default());
-    for method in ["POST", "PUT", "HEAD"] {
-        let head = upgrade_to_with(&format!("{method} /echo HTTP/1.1"), |_| {});
-        let response = assert_request_rejected(
-            server.addr(),
-            &head,
-            "HTTP/1.1 405 Method Not Allowed",
-            method,
-        );
-        assert_eq!(response.header("Allow"), Some("GET"));
+    // The request line is checked before the path: a page, a WebSocket
+    // route and no route at all get the same 405.
+    for path in ["/echo", "/", "/nowhere"] {
+        for method in ["POST", "PUT", "HEAD"] {
+            let head = upgrade_to_with(&format!("{method} {path} HTTP/1.1"), |_| {});
+            let response = assert_request_rejected(
+                server.addr(),
+                &head,
+                "HTTP/1.1 405 Method Not Allowed",
+                method,
+            );
+            assert_eq!(response.header("Allow"), Some("GET"));
+        }
     }
 }
 

@@ -573,7 +573,16 @@ proptest! {
         cuts in vec(any::<usize>(), 0..16),
         max in 1..512usize,
     ) {
-        let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+        // RFC 9112 §2.2: the first LF followed by `\n` or `\r\n` ends the head.
+        let end = (0..bytes.len()).find_map(|i| {
+            if bytes[i..].starts_with(b"\n\n") {
+                Some(i + 2)
+            } else if bytes[i..].starts_with(b"\n\r\n") {
+                Some(i + 3)
+            } else {
+                None
+            }
+        });
         let mut reads = Reads::new(&bytes, &cuts);
         let (result, largest) = largest_allocation(|| read_head(&mut reads, max));
         prop_assert!(largest <= max, "read_head allocated {} bytes for a limit of {}", largest, max);

@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!(head.len() + leftover.len() <= MAX_HEAD);
-    assert!(head.ends_with(b"\r\n\r\n"));
+    assert!(head.ends_with(b"\n\n") || head.ends_with(b"\n\r\n"));
     let Ok(request) = Request::parse(&head, MAX_HEADERS) else {
         return;
     };

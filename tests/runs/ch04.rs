@@ -1,5 +1,5 @@
 //! Chapter 4, the opening handshake: step4 upgrades one raw client and refuses
-//! one that asks for version 8. Also the raw-client helpers of chapters 5 and 6:
+//! one that asks for version 8, and upgrades a handshake typed into `nc`. Also the raw-client helpers of chapters 5 and 6:
 //! every frame is masked with the RFC's key, so the dumps never change.
 
 use super::{NC, STEP_ADDR};
@@ -128,4 +128,32 @@ pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
                 .render(&mut ports),
         ),
     ]
+}
+
+/// A handshake typed into `nc`, which ends every line with a bare LF, as
+/// RFC 9112 §2.2 allows: step4 answers 101 once the empty line is typed.
+pub fn typed_into_nc() -> Vec<(&'static str, String)> {
+    let (server, mut ports) = start("step4", &[], "info");
+    let typed = format!(
+        "GET / HTTP/1.1\nHost: {STEP_ADDR}\nUpgrade: websocket\nConnection: Upgrade\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n"
+    );
+    let mut client = Client::connect(server.addr);
+    ports.client(client.local_addr());
+    client.send(typed.as_bytes());
+    let answer = read_head(&mut client);
+    assert_eq!(
+        answer,
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+    );
+    server.expect_log("GET / → 101 Switching Protocols");
+    vec![(
+        "step4-nc",
+        Transcript::new()
+            .command(NC)
+            .text(&typed)
+            .text(answer.trim_end())
+            .render(&mut ports),
+    )]
 }

@@ -64,6 +64,10 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch04::handshake_and_refusal,
     },
     Scenario {
+        blocks: &["step4-nc"],
+        run: ch04::typed_into_nc,
+    },
+    Scenario {
         blocks: &["step5-trace"],
         run: ch05::trace_hello,
     },

@@ -559,13 +559,14 @@ impl MainBinary {
     }
 
     /// The same, with at most `max_fds` file descriptors, set by the shell's
-    /// `ulimit` (std cannot set one without libc).
-    pub fn start_with_fd_limit(max_fds: usize) -> MainBinary {
+    /// `ulimit` (std cannot set one without libc), and flags `args`.
+    pub fn start_with_fd_limit(max_fds: usize, args: &[&str]) -> MainBinary {
         let mut command = Command::new("sh");
         command
             .arg("-c")
             .arg(format!("ulimit -n {max_fds} && exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_wslab"));
+            .arg(env!("CARGO_BIN_EXE_wslab"))
+            .args(args);
         MainBinary::spawn(command)
     }
 
