@@ -8,8 +8,8 @@
 //!
 //! Other threads (the chat room's writer, the server's shutdown) send through
 //! a [`Handle`]. The protocol sits behind a mutex, and the connection's own
-//! thread waits for bytes *without* holding it: it peeks, and takes the lock
-//! only to read what is already there.
+//! thread waits for bytes *without* holding it: it borrows the receiving
+//! half, which no other thread touches, for the read.
 //! See `tutorial/06-messages-and-closing.md#the-connection-loop`.
 
 use crate::close::CloseCode;
@@ -367,24 +367,23 @@ impl Connection {
     // ANCHOR_END: recv
 
     // ANCHOR: wait_and_read
-    /// Waits up to `wait` for bytes without holding the lock, so that other
-    /// threads can send meanwhile; then reads what came, under the lock. A
-    /// wait that times out is the idle timeout (ping, or give up) or the
-    /// close timeout.
+    /// Reads what the peer sends next, waiting up to `wait`. The receiving
+    /// half is taken out of the protocol for the wait, so the lock is free
+    /// and other threads can send meanwhile. A wait that times out is the
+    /// idle timeout (ping, or give up) or the close timeout.
     fn wait_and_read(&mut self, wait: Duration) {
-        let peeked = self.set_read_timeout(wait).and_then(|()| {
-            let mut byte = [0u8; 1];
-            self.link.stream.peek(&mut byte)
-        });
+        let mut receiver = self.link.lock().lend_receiver();
+        let read = self
+            .set_read_timeout(wait)
+            .and_then(|()| (&self.link.stream).read(receiver.space()));
+        if let Ok(n) = read {
+            receiver.filled(n);
+        }
         let mut protocol = self.link.lock();
-        match peeked {
+        protocol.receiver_returned(receiver, matches!(read, Ok(1..)));
+        match read {
             Ok(0) => protocol.connection_lost("connection closed without a Close frame"),
-            Ok(_) => match (&self.link.stream).read(protocol.space()) {
-                Ok(0) => protocol.connection_lost("connection closed without a Close frame"),
-                Ok(n) => protocol.filled(n),
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => protocol.connection_lost(&error.to_string()),
-            },
+            Ok(_) => {}
             Err(error) if is_timeout(&error) => {
                 if protocol.state() == State::Closing {
                     if protocol.check_timeout(Instant::now()) {

@@ -87,7 +87,8 @@ impl MaskKeys {
 #[derive(Debug)]
 pub struct Protocol {
     role: Role,
-    receiver: FastReceiver,
+    /// The receiving half; `None` only while lent out (see [`Protocol::lend_receiver`]).
+    receiver: Option<FastReceiver>,
     out: Vec<u8>,
     state: State,
     ending: Option<Ending>,
@@ -115,7 +116,7 @@ impl Protocol {
     ) -> Protocol {
         Protocol {
             role,
-            receiver: FastReceiver::new(role, limits, buffer_size),
+            receiver: Some(FastReceiver::new(role, limits, buffer_size)),
             out: Vec::new(),
             state: State::Open,
             ending: None,
@@ -150,7 +151,7 @@ impl Protocol {
     /// Lowers the message and frame limits to `max` bytes; see
     /// [`crate::message::Assembler::set_limits`].
     pub fn set_max_message(&mut self, max: usize) {
-        let assembler = self.receiver.assembler();
+        let assembler = self.receiver().assembler();
         let limits = assembler.limits();
         assembler.set_limits(Limits {
             max_frame: limits.max_frame.min(max),
@@ -160,26 +161,38 @@ impl Protocol {
 
     /// Counts unfinished messages against a budget shared with other connections.
     pub fn set_budget(&mut self, budget: Arc<Budget>) {
-        self.receiver.assembler().set_budget(budget);
+        self.receiver().assembler().set_budget(budget);
     }
 
     // ANCHOR: receive
     /// Hands over bytes that arrived.
     pub fn receive_data(&mut self, bytes: &[u8]) {
         self.awaiting_pong = false;
-        self.receiver.receive_data(bytes);
+        self.receiver().receive_data(bytes);
     }
 
-    /// Room to read into without a copy (see [`FastReceiver::space`]);
-    /// report with [`Protocol::filled`].
-    pub fn space(&mut self) -> &mut [u8] {
-        self.receiver.space()
+    /// Lends the receiving half to the I/O layer, to read into
+    /// ([`FastReceiver::space`], then [`FastReceiver::filled`]) without a
+    /// copy and without holding whatever guards this protocol: senders on
+    /// other threads never touch it. Give it back with
+    /// [`Protocol::receiver_returned`] before asking for the next event.
+    pub fn lend_receiver(&mut self) -> FastReceiver {
+        self.receiver.take().expect("one lender at a time")
     }
 
-    /// Records that `n` bytes were read into [`Protocol::space`].
-    pub fn filled(&mut self, n: usize) {
-        self.awaiting_pong = false;
-        self.receiver.filled(n);
+    /// Takes the receiving half back; `read` is whether bytes arrived
+    /// meanwhile, which is proof of life.
+    pub fn receiver_returned(&mut self, receiver: FastReceiver, read: bool) {
+        self.receiver = Some(receiver);
+        if read {
+            self.awaiting_pong = false;
+        }
+    }
+
+    fn receiver(&mut self) -> &mut FastReceiver {
+        self.receiver
+            .as_mut()
+            .expect("the receiver is back before it is used")
     }
 
     /// The next event from the bytes received so far, `None` when more bytes
@@ -187,7 +200,7 @@ impl Protocol {
     /// frames acted on, before they are returned.
     pub fn next_event(&mut self) -> Option<Received> {
         while !self.failed && !self.close_received {
-            let received = match self.receiver.next_received() {
+            let received = match self.receiver().next_received() {
                 Ok(Some(received)) => received,
                 Ok(None) => return None,
                 Err(error) => {
