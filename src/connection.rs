@@ -351,6 +351,11 @@ impl Connection {
             if let Err(error) = self.flush_locked(&mut protocol) {
                 protocol.connection_lost(&error.to_string());
             }
+            // Checked before every wait, not when one times out: a peer that
+            // keeps sending after our Close never lets a wait time out.
+            if protocol.check_timeout(Instant::now()) {
+                self.link.log_close_timeout();
+            }
             if protocol.state() == State::Closed || protocol.close_expected() {
                 drop(protocol);
                 self.end();
@@ -369,8 +374,7 @@ impl Connection {
     // ANCHOR: wait_and_read
     /// Waits up to `wait` for bytes without holding the lock, so that other
     /// threads can send meanwhile; then reads what came, under the lock. A
-    /// wait that times out is the idle timeout (ping, or give up) or the
-    /// close timeout.
+    /// wait that times out while open is the idle timeout (ping, or give up).
     fn wait_and_read(&mut self, wait: Duration) {
         let peeked = self.set_read_timeout(wait).and_then(|()| {
             let mut byte = [0u8; 1];
@@ -385,15 +389,8 @@ impl Connection {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => protocol.connection_lost(&error.to_string()),
             },
-            Err(error) if is_timeout(&error) => {
-                if protocol.state() == State::Closing {
-                    if protocol.check_timeout(Instant::now()) {
-                        self.link.log_close_timeout();
-                    }
-                } else {
-                    protocol.idle();
-                }
-            }
+            // While closing, `recv` finds that the close deadline has passed.
+            Err(error) if is_timeout(&error) => protocol.idle(),
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => protocol.connection_lost(&error.to_string()),
         }
