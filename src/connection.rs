@@ -420,18 +420,21 @@ impl Connection {
     /// timeout, so that unread bytes cannot turn our close into a reset that
     /// destroys the Close frame we just sent.
     fn end(&mut self) {
-        let state = self.link.lock().state();
+        // How it ended is known now, and the log says so before the wait below.
+        let state = {
+            let protocol = self.link.lock();
+            if let Some(ending) = protocol.ending() {
+                log_ending(self.link.peer, ending);
+            }
+            protocol.state()
+        };
         if state != State::Closed {
             let _ = self.link.stream.shutdown(Shutdown::Write);
             let deadline = self.link.lock().close_deadline();
             self.drain(deadline.unwrap_or_else(Instant::now));
         }
         let _ = self.link.stream.shutdown(Shutdown::Both);
-        let mut protocol = self.link.lock();
-        protocol.connection_lost("closed");
-        if let Some(ending) = protocol.ending() {
-            log_ending(self.link.peer, ending);
-        }
+        self.link.lock().connection_lost("closed");
         self.link.closed.notify_all();
     }
 
