@@ -351,6 +351,11 @@ impl Connection {
             if let Err(error) = self.flush_locked(&mut protocol) {
                 protocol.connection_lost(&error.to_string());
             }
+            // Checked before every wait, not when one times out: a peer that
+            // keeps sending after our Close never lets a wait time out.
+            if protocol.check_timeout(Instant::now()) {
+                self.link.log_close_timeout();
+            }
             if protocol.state() == State::Closed || protocol.close_expected() {
                 drop(protocol);
                 self.end();
@@ -369,8 +374,8 @@ impl Connection {
     // ANCHOR: wait_and_read
     /// Reads what the peer sends next, waiting up to `wait`. The receiving
     /// half is taken out of the protocol for the wait, so the lock is free
-    /// and other threads can send meanwhile. A wait that times out is the
-    /// idle timeout (ping, or give up) or the close timeout.
+    /// and other threads can send meanwhile. A wait that times out while
+    /// open is the idle timeout (ping, or give up).
     fn wait_and_read(&mut self, wait: Duration) {
         let mut receiver = self.link.lock().lend_receiver();
         let read = self
@@ -384,15 +389,8 @@ impl Connection {
         match read {
             Ok(0) => protocol.connection_lost("connection closed without a Close frame"),
             Ok(_) => {}
-            Err(error) if is_timeout(&error) => {
-                if protocol.state() == State::Closing {
-                    if protocol.check_timeout(Instant::now()) {
-                        self.link.log_close_timeout();
-                    }
-                } else {
-                    protocol.idle();
-                }
-            }
+            // While closing, `recv` finds that the close deadline has passed.
+            Err(error) if is_timeout(&error) => protocol.idle(),
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => protocol.connection_lost(&error.to_string()),
         }
@@ -422,6 +420,7 @@ impl Connection {
     /// timeout, so that unread bytes cannot turn our close into a reset that
     /// destroys the Close frame we just sent.
     fn end(&mut self) {
+        // How it ended is known now, and the log says so before the wait below.
         let state = {
             let protocol = self.link.lock();
             if let Some(ending) = protocol.ending() {

@@ -70,7 +70,7 @@ impl fmt::Display for ProtocolError {
             InvalidUtf8InCloseReason => write!(f, "close reason is not valid UTF-8"),
             OverBudget { max } => write!(
                 f,
-                "the server holds {max} bytes of incoming messages already; try again later"
+                "incoming messages would go over the server's budget of {max} bytes; try again later"
             ),
         }
     }
