@@ -14,6 +14,7 @@
 
 use crate::close::CloseCode;
 use crate::config::Config;
+use crate::error::ProtocolError;
 use crate::frame::{OpCode, Role};
 use crate::message::{Message, Received};
 use crate::protocol::{Ending, Protocol, State};
@@ -471,6 +472,12 @@ fn log_ending(peer: Peer, ending: &Ending) {
         }
         Ending::ClosedByPeer(None) => log::info!("{peer}: closed by the client, no status code"),
         Ending::ClosedByUs(code) => log::info!("{peer}: closed by the server: {code}"),
+        Ending::ProtocolError(error @ ProtocolError::OverBudget { .. }) => {
+            log::warn!(
+                "{peer}: refused a message: {error}; closing with {}",
+                error.close_code()
+            )
+        }
         Ending::ProtocolError(error) => {
             log::warn!(
                 "{peer}: protocol error: {error}; closing with {}",

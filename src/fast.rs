@@ -167,6 +167,7 @@ impl FastReceiver {
     /// The next message or control frame from the buffered bytes; `Ok(None)`
     /// when more bytes are needed first.
     pub fn next_received(&mut self) -> Result<Option<Received>, ProtocolError> {
+        self.assembler.release_delivered();
         loop {
             match self.state {
                 State::Header => {

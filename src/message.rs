@@ -112,6 +112,9 @@ pub struct Assembler {
     budget: Option<Arc<Budget>>,
     /// Bytes of `message` taken from `budget`.
     taken: usize,
+    /// Bytes of the last message handed out, still counted: its caller holds
+    /// it until it asks for the next one (an echo, until the echo is written).
+    delivered: usize,
 }
 
 impl Assembler {
@@ -122,6 +125,7 @@ impl Assembler {
             message: None,
             budget: None,
             taken: 0,
+            delivered: 0,
         }
     }
 
@@ -213,7 +217,7 @@ impl Assembler {
 
     /// The message its final frame completed.
     pub(crate) fn finish(&mut self) -> Result<Received, ProtocolError> {
-        self.release();
+        self.delivered = std::mem::take(&mut self.taken);
         let message = match self.message.take().expect("a final frame ends a message") {
             Partial::Text(text) => {
                 Message::Text(text.finish().map_err(|_| ProtocolError::InvalidUtf8)?)
@@ -239,23 +243,27 @@ impl Assembler {
         self.limits
     }
 
-    /// Counts the bytes of unfinished messages against `budget`, shared with
-    /// other receivers. A message that would go over it fails with
-    /// [`ProtocolError::OverBudget`].
+    /// Counts message bytes against `budget`, shared with other receivers:
+    /// a message from its first byte until the receiver is next asked for
+    /// something, by which time its caller is done with it. A message that
+    /// would go over the budget fails with [`ProtocolError::OverBudget`].
     pub fn set_budget(&mut self, budget: Arc<Budget>) {
         self.budget = Some(budget);
     }
 
-    fn release(&mut self) {
+    /// The caller asks for more: it is done with the message handed out last.
+    pub(crate) fn release_delivered(&mut self) {
         if let Some(budget) = &self.budget {
-            budget.give_back(std::mem::take(&mut self.taken));
+            budget.give_back(std::mem::take(&mut self.delivered));
         }
     }
 }
 
 impl Drop for Assembler {
     fn drop(&mut self) {
-        self.release();
+        if let Some(budget) = &self.budget {
+            budget.give_back(self.taken + self.delivered);
+        }
     }
 }
 
@@ -295,6 +303,7 @@ impl Receiver {
     /// The next message or control frame from the bytes received so far;
     /// `Ok(None)` when more bytes are needed first.
     pub fn next_received(&mut self) -> Result<Option<Received>, ProtocolError> {
+        self.assembler.release_delivered();
         loop {
             let Some((header, len)) = FrameHeader::parse(&self.buf)? else {
                 return Ok(None);
@@ -405,9 +414,13 @@ pub(crate) mod tests {
             Err(ProtocolError::OverBudget { max: 10 })
         );
         assert_eq!(budget.held(), 6, "the refused piece took nothing");
-        // A finished message gives its bytes back, and so does a dropped receiver.
-        let done = all(&mut first, &masked(OpCode::Continuation, true, b"78"));
-        assert_eq!(done.unwrap().len(), 1);
+        // A finished message is counted until the receiver is next asked for
+        // something: its caller holds it until then. So is a dropped receiver's.
+        first.receive_data(&masked(OpCode::Continuation, true, b"78"));
+        let done = first.next_received();
+        assert!(matches!(done, Ok(Some(Received::Message(_)))), "{done:?}");
+        assert_eq!(budget.held(), 8, "held by its caller");
+        assert_eq!(first.next_received(), Ok(None));
         assert_eq!(budget.held(), 0);
         assert_eq!(
             all(&mut first, &masked(OpCode::Text, false, b"abc")),

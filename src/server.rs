@@ -212,27 +212,30 @@ impl ServerHandle {
     }
 }
 
-/// Sends Close 1001 now, or, if a write is in progress (a big echo to a
-/// slow reader), as soon as it finishes: a thread of its own waits for it.
+/// Sends Close 1001 from a thread of its own, so that a connection whose
+/// socket buffers are full cannot hold up the others; one whose write is in
+/// progress (a big echo to a slow reader) gets it as soon as that finishes.
 fn close_going_away(connection: &Handle) {
     let (code, reason) = (CloseCode::GOING_AWAY, "server shutting down");
-    if let Some(mut sender) = connection.try_sender() {
-        let _ = sender.close(code, reason);
-        return;
+    if connection.try_sender().is_none() {
+        log::info!(
+            "{}: a write is in progress; the Close follows it",
+            connection.peer()
+        );
     }
-    log::info!(
-        "{}: a write is in progress; the Close follows it",
-        connection.peer()
-    );
-    let connection = connection.clone();
-    let waiting = thread::Builder::new()
+    let closer = connection.clone();
+    let spawned = thread::Builder::new()
         .name(format!("{} closer", connection.peer()))
         .stack_size(64 * 1024)
         .spawn(move || {
-            let _ = connection.sender().close(code, reason);
+            let _ = closer.sender().close(code, reason);
         });
-    if let Err(error) = waiting {
-        log::warn!("cannot start a thread to close a busy connection: {error}");
+    if let Err(error) = spawned {
+        log::warn!(
+            "{}: no thread to send the Close: {error}",
+            connection.peer()
+        );
+        let _ = connection.sender().close(code, reason);
     }
 }
 

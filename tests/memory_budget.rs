@@ -1,7 +1,8 @@
 //! Proves chapter 8's memory budget end to end: the bytes of unfinished
 //! messages are counted for all connections together, a message that would go
 //! over the budget is refused with Close 1013 (try again later) while the
-//! others carry on, and the bytes come back when a message is finished.
+//! others carry on, and the bytes come back once the message is finished and
+//! its connection has asked for the next one.
 //! See `tutorial/08-hardening.md#a-budget-for-all-messages-together`.
 
 mod support;
@@ -64,6 +65,12 @@ fn a_message_over_the_shared_budget_gets_1013_and_the_others_go_on() {
     assert_server_frame(&echo);
     assert_eq!((echo.fin, echo.opcode), (true, BINARY));
     assert!(echo.payload == message, "A's echo differs");
+
+    // A's message is counted until A's thread asks for the next one, after the
+    // echo is written; the Pong to another Ping shows that it has.
+    a.write_all(&client_frame(FIN | PING, b"done?")).unwrap();
+    let pong = read_frame(&mut a);
+    assert_eq!((pong.opcode, &pong.payload[..]), (PONG, &b"done?"[..]));
 
     // A's finished message gave its bytes back: a message of B's size now fits.
     let mut again = open(addr, "/echo");
