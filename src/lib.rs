@@ -10,21 +10,25 @@
 //! | 1–3 | [`reverse`] | the line-reversing service of the first three steps |
 //! | 4 | [`handshake`] | reading and checking the HTTP upgrade request; the 101 and the errors |
 //! | 4, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
-//! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode |
+//! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode; the [`frame::Role`] that decides who masks |
 //! | 5 | [`mask`] | unmasking: the byte loop, and the fast version checked against it |
 //! | 5 | [`trace`] | annotated frame dumps for the classroom |
-//! | 6 | [`message`] | the sans-I/O receiver: frames to messages, every rule of §5 |
+//! | 6 | [`message`] | the plain sans-I/O receiver: frames to messages, every rule of §5; the memory budget (8) |
+//! | 6 | [`protocol`] | the whole protocol, sans I/O, for either role: events in, bytes out, and the closing state machine |
 //! | 6 | [`utf8`] | UTF-8 validated as it arrives, failing fast |
 //! | 6 | [`close`] | close codes and the Close frame's payload |
 //! | 6 | [`error`] | every protocol error, named after its rule, and its close code |
-//! | 6 | [`connection`] | the blocking loop over one socket: pings, closing, batched writes |
+//! | 6 | [`connection`] | the thin driver of a [`protocol::Protocol`] over one blocking socket, and the handle other threads send through |
 //! | 7 | [`chat`] | the chat room: a bounded queue and a writer thread per member |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
+//! | 9 | [`fast`] | the receiver the server runs: the same answers as [`message`]'s, with fewer copies |
 //! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
 //!
-//! Only [`server`] and [`connection`] touch sockets. Everything else works on
-//! byte slices, so every rule can be tested without a network.
+//! Only [`server`] and [`connection`] touch sockets (the chat room reaches
+//! them through a [`connection::Handle`]). Everything else works on byte
+//! slices, so every rule, closing and pings included, can be tested without a
+//! network.
 
 pub mod chat;
 pub mod cli;
