@@ -18,12 +18,15 @@
 //! | 6 | [`close`] | close codes and the Close frame's payload |
 //! | 6 | [`error`] | every protocol error, named after its rule, and its close code |
 //! | 6 | [`connection`] | the blocking loop over one socket: pings, closing, batched writes |
-//! | 7 | [`chat`] | the chat room: a bounded queue and a writer thread per member |
+//! | 7 | [`chat`] | the chat room: members, announcements, the broadcast, and when a member is dropped |
+//! | 7 | `chat::outbox` (private) | a member's bounded queue and the writer thread that empties it |
+//! | 7 | [`chat::json`] | the chat's messages: JSON written and read by hand |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
 //! | 10 | [`handshake::forwarded_for`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
 //!
-//! Only [`server`] and [`connection`] touch sockets. Everything else works on
+//! Only [`server`] and [`connection`] own sockets; the chat room's writer
+//! threads write through a [`connection::Handle`]. The protocol itself works on
 //! byte slices, so every rule can be tested without a network.
 
 pub mod chat;
