@@ -40,8 +40,10 @@ pub struct Outbox {
 
 struct Queue {
     messages: VecDeque<Outgoing>,
-    /// When the writer last finished writing a batch, or the member joined.
-    last_write: Instant,
+    /// Since when messages have waited without the writer finishing a
+    /// write: set when it finishes one, and when a message arrives in an
+    /// empty queue (a writer with nothing to write is not stalled).
+    since: Instant,
     /// The room dropped the member: the writer sends Close 1008 and stops.
     dropped: bool,
     /// The member left, or its writer stopped: nothing more goes out.
@@ -60,7 +62,7 @@ impl Outbox {
         Outbox {
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
-                last_write: Instant::now(),
+                since: Instant::now(),
                 dropped: false,
                 closed: false,
             }),
@@ -78,9 +80,10 @@ impl Outbox {
 
     // ANCHOR: push
     /// Queues `text`. If the queue is full, waits for room as long as the
-    /// member is still reading: until its writer has finished no write for
-    /// the stall time. Then gives up with [`Stopped`]. A member on its way
-    /// out takes the message without keeping it.
+    /// member is still reading: until messages have waited for the stall
+    /// time without its writer finishing a write. Then gives up with
+    /// [`Stopped`]. A member on its way out takes the message without
+    /// keeping it.
     pub fn push(&self, text: &Outgoing) -> Result<(), Stopped> {
         let mut queue = self.lock();
         loop {
@@ -88,11 +91,14 @@ impl Outbox {
                 return Ok(());
             }
             if queue.messages.len() < self.capacity {
+                if queue.messages.is_empty() {
+                    queue.since = Instant::now();
+                }
                 queue.messages.push_back(Arc::clone(text));
                 self.changed.notify_all();
                 return Ok(());
             }
-            let stopped_at = queue.last_write + self.stall;
+            let stopped_at = queue.since + self.stall;
             let now = Instant::now();
             if now >= stopped_at {
                 return Err(Stopped);
@@ -146,7 +152,7 @@ impl Outbox {
 
     /// A batch has been written: the member is reading.
     fn written(&self) {
-        self.lock().last_write = Instant::now();
+        self.lock().since = Instant::now();
         self.changed.notify_all();
     }
 
@@ -216,6 +222,17 @@ mod tests {
         assert_eq!(outbox.push(&text("c")), Err(Stopped));
         assert!(created.elapsed() >= Duration::from_millis(50), "it waited");
         assert_eq!(outbox.lock().messages.len(), 2, "bounded by the capacity");
+    }
+
+    #[test]
+    fn the_stall_time_counts_from_the_first_message_waiting() {
+        let outbox = Outbox::new(1, Duration::from_millis(50));
+        // Nothing to write for longer than the stall time is not a stall.
+        thread::sleep(Duration::from_millis(100));
+        let first = Instant::now();
+        outbox.push(&text("a")).unwrap();
+        assert_eq!(outbox.push(&text("b")), Err(Stopped));
+        assert!(first.elapsed() >= Duration::from_millis(50), "it waited");
     }
 
     #[test]
