@@ -6,7 +6,12 @@
 //! browser tabs. With `--naive` the room broadcasts the way the PHP posts do,
 //! writing to every socket in turn, and one client that stops reading freezes it.
 
+#[path = "step7/naive.rs"]
+mod naive;
+
+use naive::NaiveRoom;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use wslab::chat::Room;
 use wslab::cli::{self, Flags};
 use wslab::config::Config;
@@ -33,20 +38,20 @@ fn main() {
         .config(&mut config)
         .parse_env();
     // ANCHOR: main
-    let room = if naive {
-        Room::with_naive_broadcast(&config)
-    } else {
-        Room::new(&config)
-    };
-    match Server::bind(addr, config) {
-        Ok(server) => server
-            .page("/", PAGE)
-            .websocket("/chat", move |connection| room.serve(connection))
-            .run(),
+    let room = Room::new(&config);
+    let server = match Server::bind(addr, config) {
+        Ok(server) => server.page("/", PAGE),
         Err(error) => {
             log::error!("cannot listen on {addr}: {error}");
             std::process::exit(1);
         }
-    }
+    };
+    let server = if naive {
+        let naive_room = Arc::new(NaiveRoom::default());
+        server.websocket("/chat", move |connection| naive_room.serve(connection))
+    } else {
+        server.websocket("/chat", move |connection| room.serve(connection))
+    };
+    server.run();
     // ANCHOR_END: main
 }

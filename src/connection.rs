@@ -292,6 +292,13 @@ impl Connection {
         self.link.lock().set_budget(budget);
     }
 
+    /// Bounds every write to the socket, whichever thread writes: one that
+    /// makes no progress for `timeout` fails. `Connection::new` sets the idle
+    /// timeout; the chat room sets its own (chapter 7).
+    pub fn set_write_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.link.stream.set_write_timeout(Some(timeout))
+    }
+
     /// Who the client is.
     pub fn peer(&self) -> Peer {
         self.link.peer

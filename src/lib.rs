@@ -19,16 +19,18 @@
 //! | 6 | [`close`] | close codes and the Close frame's payload |
 //! | 6 | [`error`] | every protocol error, named after its rule, and its close code |
 //! | 6 | [`connection`] | the thin driver of a [`protocol::Protocol`] over one blocking socket, and the handle other threads send through |
-//! | 7 | [`chat`] | the chat room: a bounded queue and a writer thread per member |
+//! | 7 | [`chat`] | the chat room: members, announcements, the broadcast, and when a member is dropped |
+//! | 7 | `chat::outbox` (private) | a member's bounded queue and the writer thread that empties it |
+//! | 7 | [`chat::json`] | the chat's messages: JSON written and read by hand |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
 //! | 9 | [`fast`] | the receiver the server runs: the same answers as [`message`]'s, with fewer copies |
 //! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
 //!
-//! Only [`server`] and [`connection`] touch sockets (the chat room reaches
-//! them through a [`connection::Handle`]). Everything else works on byte
-//! slices, so every rule, closing and pings included, can be tested without a
-//! network.
+//! Only [`server`] and [`connection`] own sockets; the chat room's writer
+//! threads write through a [`connection::Handle`]. Everything else works on
+//! byte slices, so every rule, closing and pings included, can be tested
+//! without a network.
 
 pub mod chat;
 pub mod cli;

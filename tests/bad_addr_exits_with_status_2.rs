@@ -12,6 +12,8 @@ fn every_program_rejects_a_bad_addr() {
     let mut launches: Vec<Launch> = files_under("examples")
         .iter()
         .filter_map(|path| path.strip_prefix("examples/")?.strip_suffix(".rs"))
+        // A file in a folder, such as step7/naive.rs, is a module of a program.
+        .filter(|name| !name.contains('/'))
         .map(Launch::example)
         .collect();
     assert!(launches.len() >= 3, "no examples found");

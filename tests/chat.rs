@@ -5,6 +5,10 @@
 
 mod support;
 
+#[path = "../examples/step7/naive.rs"]
+mod naive;
+
+use naive::NaiveRoom;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +18,7 @@ use std::time::{Duration, Instant};
 use support::{alone, assert_logged, capture_logs, count_entries, me};
 use wslab::chat::Room;
 use wslab::config::Config;
+use wslab::connection::Connection;
 use wslab::server::{Server, ServerHandle};
 
 /// Every read in these tests gives up after this long: a hang is a failure.
@@ -21,11 +26,19 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A server whose only route is `/chat`, served by `room`.
 fn serve(room: &Arc<Room>, config: Config) -> ServerHandle {
-    capture_logs();
     let room = Arc::clone(room);
+    serve_with(config, move |connection| room.serve(connection))
+}
+
+/// A server whose only route is `/chat`, served by `handler`.
+fn serve_with(
+    config: Config,
+    handler: impl Fn(Connection) + Send + Sync + 'static,
+) -> ServerHandle {
+    capture_logs();
     Server::bind("127.0.0.1:0", config)
         .unwrap()
-        .websocket("/chat", move |connection| room.serve(connection))
+        .websocket("/chat", handler)
         .spawn()
         .unwrap()
 }
@@ -382,7 +395,7 @@ fn json_escaping_round_trips() {
 fn broadcast_keeps_each_senders_order() {
     const CLIENTS: usize = 3;
     const EACH: usize = 300;
-    let (room, server) = open_room();
+    let (_room, server) = open_room();
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
         clients.push(Client::join(server.addr()).0);
@@ -423,7 +436,6 @@ fn broadcast_keeps_each_senders_order() {
     }
     // The room's lock orders all broadcasts, so everyone sees the same story.
     assert!(seen.windows(2).all(|w| w[0] == w[1]));
-    assert_eq!(room.stats().dropped, 0);
 }
 
 /// Reads `client` on a thread of its own and passes every text message on.
@@ -499,46 +511,83 @@ fn tally(rx: &mpsc::Receiver<String>, senders: [&str; 2]) -> ([usize; 2], Vec<St
 }
 
 /// A member that joins first and then never reads, and two that chat.
-fn stalled_room(room: &Arc<Room>) -> (ServerHandle, Client, Client, Client) {
-    let server = serve(room, config());
+fn stalled_room(server: &ServerHandle) -> (Client, Client, Client) {
     let (stalled, _) = Client::join(server.addr());
     let (mut a, _) = Client::join(server.addr());
     let (b, _) = Client::join(server.addr());
     assert_eq!(a.recv(), r#"{"type":"join","name":"guest-3","members":3}"#);
-    (server, stalled, a, b)
+    (stalled, a, b)
+}
+
+/// `a` and `b` send numbered 2 KiB messages, each from a thread of its own,
+/// and two more threads read what they receive.
+struct Chatter {
+    stop: Arc<AtomicBool>,
+    senders: [thread::JoinHandle<(usize, bool)>; 2],
+    heard: [mpsc::Receiver<String>; 2],
+}
+
+impl Chatter {
+    fn start(a: Client, b: Client) -> Chatter {
+        let stop = Arc::new(AtomicBool::new(false));
+        let senders = [a.sender(), b.sender()].map(|stream| {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || chatter(stream, stop, 100_000, PATIENCE))
+        });
+        Chatter {
+            stop,
+            senders,
+            heard: [listen(a), listen(b)],
+        }
+    }
+
+    /// Stops both senders: how many each sent, and whether one was stuck.
+    fn stop(self) -> ([(usize, bool); 2], [mpsc::Receiver<String>; 2]) {
+        self.stop.store(true, Ordering::SeqCst);
+        (self.senders.map(|s| s.join().unwrap()), self.heard)
+    }
+}
+
+/// A close timeout of `close`, and an idle timeout that cannot be what
+/// ends a connection in these tests.
+fn with_close_timeout(close: Duration) -> Config {
+    Config {
+        idle_timeout: Duration::from_secs(3600),
+        close_timeout: close,
+        ..Config::default()
+    }
 }
 
 #[test]
 fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
-    let room = Room::new(&config());
-    let (server, stalled, a, b) = stalled_room(&room);
-    let stop = Arc::new(AtomicBool::new(false));
-    let senders = [a.sender(), b.sender()].map(|stream| {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || chatter(stream, stop, 100_000, PATIENCE))
-    });
-    let (a_rx, b_rx) = (listen(a), listen(b));
+    let config = with_close_timeout(Duration::from_secs(2));
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (stalled, a, b) = stalled_room(&server);
+    let stalled_addr = me(&stalled.stream);
+    let chat = Chatter::start(a, b);
 
     // The stalled member's socket buffers take a few MiB before its writer
-    // blocks and its queue fills: a few thousand 2 KiB messages.
-    eventually("the stalled member is dropped", || {
-        room.stats().dropped == 1
-    });
+    // blocks and its queue fills; 2 s later, it is dropped.
+    assert_logged(
+        stalled_addr,
+        "guest-1 dropped from the chat: 256 messages waiting, none taken for 2s; closing with 1008",
+    );
+    // Reading at last, it finds the backlog its socket held, then the Close
+    // its writer thread sent once the write it was stuck in had finished.
+    let stalled_end = thread::spawn(move || stalled.close_code());
     // Then a thousand more messages each.
-    let at_drop = room.stats();
     let enough = Instant::now();
     while enough.elapsed() < Duration::from_millis(50) {
         thread::yield_now();
     }
-    stop.store(true, Ordering::SeqCst);
-    let sent = senders.map(|s| s.join().unwrap());
+    let (sent, heard) = chat.stop();
     assert!(!sent[0].1 && !sent[1].1, "the server kept reading a and b");
     assert!(
         sent[0].0 + sent[1].0 >= 2000,
         "thousands of messages: {sent:?}"
     );
-
-    for rx in [&a_rx, &b_rx] {
+    for rx in &heard {
         let (counts, announcements) = tally(rx, ["guest-2", "guest-3"]);
         assert_eq!(counts, [sent[0].0, sent[1].0], "everything, in order");
         assert_eq!(
@@ -546,43 +595,61 @@ fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
             [r#"{"type":"leave","name":"guest-1","members":2}"#]
         );
     }
-    let stats = room.stats();
-    assert_eq!((stats.members, stats.dropped), (2, 1));
-    assert_eq!(at_drop.members, 2);
-    let queue = config().chat_queue;
-    assert!(
-        stats.peak_backlog <= queue + 1,
-        "{stats:?}: bounded by the queue"
-    );
-    assert!(stats.peak_backlog >= queue, "{stats:?}: the queue did fill");
-
-    assert_logged(
-        me(&stalled.stream),
-        "guest-1 dropped from the chat: 256 messages waiting; closing with 1008",
-    );
-    // Reading at last, it finds the backlog its socket held, then the Close
-    // its writer thread sent once the write it was stuck in had finished.
-    assert_eq!(stalled.close_code(), Some(1008));
+    assert_eq!(room.names(), ["guest-2", "guest-3"]);
+    assert_eq!(stalled_end.join().unwrap(), Some(1008));
     eventually("the dropped member's threads end", || server.active() == 2);
 }
 
 #[test]
-fn a_dropped_member_that_ignores_the_close_and_talks_on_is_cut_off() {
-    let room = Room::new(&config());
-    let (server, mut stalled, a, b) = stalled_room(&room);
-    let stop = Arc::new(AtomicBool::new(false));
-    let senders = [a.sender(), b.sender()].map(|stream| {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || chatter(stream, stop, 100_000, PATIENCE))
+fn a_member_that_reads_slowly_is_kept_and_gets_every_message() {
+    const BURST: usize = 500;
+    // A queue of 4, and messages of 60 KB: the socket buffers hold a few
+    // MiB of the 30 MB burst, and the queue very little.
+    let config = Config {
+        chat_queue: 4,
+        chat_max_message: 64 * 1024,
+        ..config()
+    };
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (mut slow, _) = Client::join(server.addr());
+    let (talker, _) = Client::join(server.addr());
+    assert_eq!(
+        slow.recv(),
+        r#"{"type":"join","name":"guest-2","members":2}"#
+    );
+    let mut burst = talker.sender();
+    let talker_heard = listen(talker);
+    let padding = "x".repeat(60_000);
+    let sending = thread::spawn(move || {
+        for i in 0..BURST {
+            send_frame(&mut burst, 0x1, format!("{i} {padding}").as_bytes()).unwrap();
+        }
     });
-    let (_a_rx, _b_rx) = (listen(a), listen(b));
-    eventually("the stalled member is dropped", || {
-        room.stats().dropped == 1
-    });
-    stop.store(true, Ordering::SeqCst);
-    for sender in senders {
-        sender.join().unwrap();
+    // It reads every message, with a pause after each.
+    for i in 0..BURST {
+        let message = slow.recv();
+        assert_eq!(field(&message, "from"), "guest-2", "{message:.80}");
+        let n = field(&message, "text").split(' ').next().unwrap();
+        assert_eq!(n, i.to_string(), "every message, in order");
+        thread::sleep(Duration::from_millis(5));
     }
+    sending.join().unwrap();
+    for i in 0..BURST {
+        let message = talker_heard.recv_timeout(PATIENCE).unwrap();
+        assert!(field(&message, "text").starts_with(&format!("{i} ")));
+    }
+    assert_eq!(room.names(), ["guest-1", "guest-2"]);
+}
+
+#[test]
+fn a_dropped_member_that_ignores_the_close_and_talks_on_is_cut_off() {
+    let config = with_close_timeout(Duration::from_secs(2));
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (mut stalled, a, b) = stalled_room(&server);
+    let chat = Chatter::start(a, b);
+    assert_logged(me(&stalled.stream), "guest-1 dropped from the chat");
     // It reads its backlog up to our Close, never answers it, and talks on,
     // more often than the idle timeout could ever notice.
     loop {
@@ -602,6 +669,32 @@ fn a_dropped_member_that_ignores_the_close_and_talks_on_is_cut_off() {
     eventually("the dropped member's threads end", || server.active() == 2);
     assert!(talker.join().unwrap(), "the server kept reading the talker");
     assert_logged(me(&stalled.stream), "closed by the server: 1008");
+    chat.stop();
+}
+
+#[test]
+fn a_dropped_member_that_never_answers_our_close_is_freed_by_the_close_timeout() {
+    // An hour of idle timeout: only the close timeout can end it.
+    let config = with_close_timeout(Duration::from_secs(2));
+    let room = Room::new(&config);
+    let server = serve(&room, config);
+    let (mut stalled, a, b) = stalled_room(&server);
+    let chat = Chatter::start(a, b);
+    assert_logged(me(&stalled.stream), "guest-1 dropped from the chat");
+    // It reads its backlog up to our Close, then stays silent: no Close, no FIN.
+    loop {
+        match stalled.frame() {
+            Ok(Frame::Close(code)) => break assert_eq!(code, Some(1008)),
+            Ok(_) => {}
+            Err(error) => panic!("no Close 1008: {error}"),
+        }
+    }
+    eventually("the dropped member's threads end", || server.active() == 2);
+    assert_logged(
+        me(&stalled.stream),
+        "closed by the server: 1008 (policy violation)",
+    );
+    chat.stop();
 }
 
 /// `a` says something, and `a` and `b` each read it; pings are answered on
@@ -623,23 +716,20 @@ fn say_and_hear(a: &mut Client, b: &mut Client, text: &str) -> Vec<String> {
 }
 
 #[test]
-fn a_member_that_never_reads_again_is_freed_by_the_write_timeout() {
-    // The idle timeout is also each socket's write timeout.
+fn a_member_that_never_reads_again_is_freed() {
+    // An hour of idle timeout: only the stall rule and the write timeout
+    // (two close timeouts) can end it.
     let config = Config {
-        idle_timeout: Duration::from_secs(2),
         chat_queue: 8,
-        ..Config::default()
+        ..with_close_timeout(Duration::from_millis(300))
     };
     let room = Room::new(&config);
     let server = serve(&room, config);
-    let (stalled, _) = Client::join(server.addr());
-    let (mut a, _) = Client::join(server.addr());
-    let (mut b, _) = Client::join(server.addr());
-    assert_eq!(a.recv(), r#"{"type":"join","name":"guest-3","members":3}"#);
+    let (stalled, mut a, mut b) = stalled_room(&server);
 
     // `a` talks, and `a` and `b` read, until the stalled member is out of the
-    // room: dropped when its queue fills, or, if its writer's blocked write
-    // times out first, gone when that write fails. Then on, until its threads end.
+    // room and its threads have ended. Whichever comes first, the room
+    // dropping it or its writer's write timing out, it leaves once.
     let padding = "x".repeat(2000);
     let mut announcements = Vec::new();
     let mut said = 0;
@@ -654,18 +744,17 @@ fn a_member_that_never_reads_again_is_freed_by_the_write_timeout() {
         [r#"{"type":"leave","name":"guest-1","members":2}"#; 2]
     );
     assert_eq!(room.names(), ["guest-2", "guest-3"]);
-    if room.stats().dropped == 1 {
-        assert_logged(me(&stalled.stream), "guest-1 dropped from the chat");
-    }
-    // Its writer never finished a write, so no Close could follow: it finds
-    // what its socket held, and the end.
-    assert_eq!(stalled.close_code(), None);
+    // What it finds when it reads at last: its backlog, then the end, or
+    // our Close if its writer was between two writes when it was dropped.
+    let code = stalled.close_code();
+    assert!(matches!(code, None | Some(1008)), "{code:?}");
 }
 
 #[test]
 fn a_stalled_member_freezes_the_naive_room() {
-    let room = Room::with_naive_broadcast(&config());
-    let (_server, stalled, a, b) = stalled_room(&room);
+    let room = Arc::new(NaiveRoom::default());
+    let server = serve_with(config(), move |connection| room.serve(connection));
+    let (stalled, a, b) = stalled_room(&server);
     let mut b_sender = b.sender();
     let (a_sender, a_rx, b_rx) = (a.sender(), listen(a), listen(b));
     let stop = Arc::new(AtomicBool::new(false));
@@ -688,7 +777,6 @@ fn a_stalled_member_freezes_the_naive_room() {
     let heard = r#"{"type":"message","from":"guest-3","text":"anyone there?"}"#;
     while b_rx.recv_timeout(PATIENCE).expect("the room moves again") != heard {}
     drop(a_rx);
-    assert_eq!(room.stats().members, 2);
 }
 
 #[test]
@@ -816,5 +904,5 @@ fn many_members_come_and_go() {
         );
     }
     eventually("all their threads end", || server.active() == 1);
-    assert_eq!(room.stats().dropped, 0);
+    assert_eq!(room.names(), ["guest-1"]);
 }

@@ -1,7 +1,8 @@
 //! Chapter 7, solved. The room's own broadcast (`src/chat.rs`, quoted in
-//! tutorial/07-the-chat-room.md#broadcast-queue-never-write) works on private
-//! types with writer threads behind them; this is the same loop over the
-//! lab's plain queues.
+//! tutorial/07-the-chat-room.md#broadcast-queue-never-write) is this loop
+//! over private outboxes whose `push` waits, for at most the close timeout,
+//! for a member that is still reading; the lab keeps the first, simpler rule
+//! over std's bounded channel: a full queue is a member to drop.
 
 use crate::given::{leave_notice, Member, Outgoing};
 use std::collections::VecDeque;

@@ -98,8 +98,9 @@ fn keep_reading(stream: &TcpStream) {
     });
 }
 
-/// step7 with a queue of 16: two tabs, then a member that never reads;
-/// one tab sends 2 KiB messages until the room drops that member.
+/// step7 with a queue of 16: two tabs, then a member that never reads, as
+/// the chapter's `nc`; one tab sends 2 KiB messages until the room drops
+/// that member, and the other reads them all.
 pub fn a_member_that_stops_reading() -> Vec<(&'static str, String)> {
     let server = Launch::example("step7")
         .args(&["--chat-queue", "16"])
@@ -127,19 +128,10 @@ pub fn a_member_that_stops_reading() -> Vec<(&'static str, String)> {
         }
         sent += 64;
     }
-    // The stalled member reads at last: the backlog its socket held, then
-    // the Close 1008 its writer sent once its stuck write had finished, then
-    // the server's FIN. It answers the Close, as a browser does.
-    let mut stalled = stalled;
-    let mut backlog = Vec::new();
-    stalled.read_to_end(&mut backlog).unwrap();
-    let reason = b"\x03\xf0too slow: messages were piling up";
-    let close = [&[0x88, reason.len() as u8][..], reason].concat();
-    assert!(backlog.ends_with(&close), "no Close 1008 at the end");
-    stalled
-        .write_all(&frame(0x88, &1008u16.to_be_bytes()))
-        .unwrap();
-    server.expect_log("closed by the server: 1008");
+    // Like the chapter's `nc`, the stalled member never reads again. What
+    // comes next, a close timeout or more later, depends on whether the
+    // kernel still takes the rest of the write its writer is in; the
+    // chapter describes both endings, and the transcript stops here.
     let log = Transcript::server(&server).render(&mut ports);
     drop((stalled, talker, listener));
 
