@@ -4,7 +4,7 @@
 //! (`outbox`). A broadcast *queues* the message for each member and never
 //! writes to a socket. A member that reads slowly makes the broadcast wait
 //! for room in its queue; one that has stopped reading (its queue is full
-//! and none of our writes to it has finished for the close timeout) is
+//! and none of our writes to it has finished for `chat_stall`) is
 //! dropped with 1008, and the others are told it left. The messages are JSON
 //! in text frames ([`json`]).
 //! See `tutorial/07-the-chat-room.md#the-room`.
@@ -45,22 +45,24 @@ pub struct Room {
     members: Mutex<Members>,
     queue_len: usize,
     max_message: usize,
-    /// The close timeout: how long a member whose queue is full may take
-    /// none of our bytes before it counts as stopped.
+    /// How long a member whose queue is full may take none of our bytes
+    /// before it counts as stopped.
     stall: Duration,
+    close_timeout: Duration,
     next_id: AtomicU64,
 }
 
 impl Room {
     /// An empty room with the limits of `config`: `chat_queue` messages
     /// waiting per member, `chat_max_message` bytes per message, and
-    /// `close_timeout` for a member with a full queue to take some of it.
+    /// `chat_stall` for a member with a full queue to take some of it.
     pub fn new(config: &Config) -> Arc<Room> {
         Arc::new(Room {
             members: Mutex::new(BTreeMap::new()),
             queue_len: config.chat_queue.max(1),
             max_message: config.chat_max_message,
-            stall: config.close_timeout,
+            stall: config.chat_stall,
+            close_timeout: config.close_timeout,
             next_id: AtomicU64::new(1),
         })
     }
@@ -117,9 +119,9 @@ impl Room {
     fn join(&self, connection: &mut Connection) -> io::Result<(u64, JoinHandle<()>)> {
         let peer = connection.peer();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        // The stall time to be found stopped, then one close timeout more
-        // for the write in progress and our Close.
-        connection.set_write_timeout(2 * self.stall)?;
+        // The stall time to be found stopped, then the close timeout for the
+        // write in progress to finish and make way for our Close.
+        connection.set_write_timeout(self.stall + self.close_timeout)?;
         let outbox = Arc::new(Outbox::new(self.queue_len, self.stall));
         let writer = Writer {
             outbox: Arc::clone(&outbox),

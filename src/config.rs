@@ -48,9 +48,13 @@ pub struct Config {
     /// Connections served at once; the next gets HTTP 503. Default 1024: each
     /// takes a thread and a file descriptor, and 1024 is a common `ulimit -n`.
     pub max_connections: usize,
-    /// Messages waiting for one chat member before it is dropped as too slow.
-    /// Default 256.
+    /// Messages waiting for one chat member. Default 256.
     pub chat_queue: usize,
+    /// How long a chat member whose queue is full may take none of our bytes
+    /// before it counts as stopped and is dropped. Default 5 s: a browser tab
+    /// that is reading, however slowly, takes some every few milliseconds; one
+    /// that takes nothing for seconds has stopped (chapter 7).
+    pub chat_stall: Duration,
     /// Allowed `Origin` values; empty allows all. Default empty.
     pub allowed_origins: Vec<String>,
     /// Stack of each connection thread. Default 256 KiB: our deepest call
@@ -81,6 +85,7 @@ impl Default for Config {
             close_timeout: Duration::from_secs(5),
             max_connections: 1024,
             chat_queue: 256,
+            chat_stall: Duration::from_secs(5),
             allowed_origins: Vec::new(),
             stack_size: 256 * 1024,
             trust_proxy: false,
@@ -113,6 +118,8 @@ impl Config {
             Setting::count("max-connections", "connections at once; more get 503",
                 &mut self.max_connections),
             Setting::count("chat-queue", "messages waiting per chat member", &mut self.chat_queue),
+            Setting::time("chat-stall", "a full queue taking none of our bytes this long: dropped",
+                          &mut self.chat_stall),
             Setting::list("allow-origin", "the Origins allowed, comma-separated (default: any)",
                 &mut self.allowed_origins),
             Setting::bytes("stack-size", "stack of each connection thread", &mut self.stack_size),
@@ -346,6 +353,7 @@ mod tests {
             close_timeout,
             max_connections,
             chat_queue,
+            chat_stall,
             allowed_origins,
             stack_size,
             trust_proxy,
@@ -364,7 +372,10 @@ mod tests {
         ];
         assert_eq!(sizes, [7; 10]);
         let seven = Duration::from_secs(7);
-        assert_eq!([handshake_timeout, idle_timeout, close_timeout], [seven; 3]);
+        assert_eq!(
+            [handshake_timeout, idle_timeout, close_timeout, chat_stall],
+            [seven; 4]
+        );
         assert_eq!(allowed_origins, ["7"]);
         assert!(trust_proxy);
         let settings = Config::default().settings().len();

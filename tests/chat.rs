@@ -548,19 +548,22 @@ impl Chatter {
     }
 }
 
-/// A close timeout of `close`, and an idle timeout that cannot be what
-/// ends a connection in these tests.
+/// A close timeout of `close`, a member stalled for 2 s is dropped, and an
+/// idle timeout that cannot be what ends a connection in these tests. A
+/// dropped member has the close timeout to start reading again before the
+/// write it is stuck in fails: `close` is that margin.
 fn with_close_timeout(close: Duration) -> Config {
     Config {
         idle_timeout: Duration::from_secs(3600),
         close_timeout: close,
+        chat_stall: Duration::from_secs(2),
         ..Config::default()
     }
 }
 
 #[test]
 fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
-    let config = with_close_timeout(Duration::from_secs(2));
+    let config = with_close_timeout(Duration::from_secs(10));
     let room = Room::new(&config);
     let server = serve(&room, config);
     let (stalled, a, b) = stalled_room(&server);
@@ -644,7 +647,7 @@ fn a_member_that_reads_slowly_is_kept_and_gets_every_message() {
 
 #[test]
 fn a_dropped_member_that_ignores_the_close_and_talks_on_is_cut_off() {
-    let config = with_close_timeout(Duration::from_secs(2));
+    let config = with_close_timeout(Duration::from_secs(10));
     let room = Room::new(&config);
     let server = serve(&room, config);
     let (mut stalled, a, b) = stalled_room(&server);
@@ -675,7 +678,7 @@ fn a_dropped_member_that_ignores_the_close_and_talks_on_is_cut_off() {
 #[test]
 fn a_dropped_member_that_never_answers_our_close_is_freed_by_the_close_timeout() {
     // An hour of idle timeout: only the close timeout can end it.
-    let config = with_close_timeout(Duration::from_secs(2));
+    let config = with_close_timeout(Duration::from_secs(10));
     let room = Room::new(&config);
     let server = serve(&room, config);
     let (mut stalled, a, b) = stalled_room(&server);
@@ -718,9 +721,10 @@ fn say_and_hear(a: &mut Client, b: &mut Client, text: &str) -> Vec<String> {
 #[test]
 fn a_member_that_never_reads_again_is_freed() {
     // An hour of idle timeout: only the stall rule and the write timeout
-    // (two close timeouts) can end it.
+    // (the stall time and a close timeout) can end it.
     let config = Config {
         chat_queue: 8,
+        chat_stall: Duration::from_millis(300),
         ..with_close_timeout(Duration::from_millis(300))
     };
     let room = Room::new(&config);

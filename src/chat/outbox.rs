@@ -34,7 +34,7 @@ pub struct Outbox {
     /// Most messages waiting: `chat_queue`.
     capacity: usize,
     /// How long a member may take none of our bytes while its queue is full
-    /// before it counts as stopped: the close timeout.
+    /// before it counts as stopped: `chat_stall`.
     stall: Duration,
 }
 
