@@ -21,13 +21,15 @@
 //! | 7 | [`chat`] | the chat room: a bounded queue and a writer thread per member |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
 //! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
+//! | 11 | [`client`] | the client's side of the handshake, and `connect`: the same connection in the client role |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
 //!
-//! Only [`server`] and [`connection`] touch sockets. Everything else works on
+//! Only [`server`], [`client`] and [`connection`] touch sockets. Everything else works on
 //! byte slices, so every rule can be tested without a network.
 
 pub mod chat;
 pub mod cli;
+pub mod client;
 pub mod close;
 pub mod config;
 pub mod connection;
