@@ -6,6 +6,7 @@
 #   make lint        formatting and clippy, warnings as errors
 #   make doc         the API docs, warnings as errors
 #   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
+#   make client ARGS=URL  chapter 11's client: make client ARGS=ws://127.0.0.1:8080/echo
 #   make lab N       check your lab/work/chN.rs, chapter N's exercise (1-7); the
 #                    first run copies it from lab/stubs/ (tutorial/lab.md)
 #   make lab-reset N start chapter N's exercise again from the stub
@@ -24,7 +25,7 @@
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
-.PHONY: test browser-test lint doc run bless fuzz bench bench-scale conformance lab lab-reset $(STEPS)
+.PHONY: test browser-test lint doc run bless fuzz bench bench-scale conformance conformance-client client lab lab-reset $(STEPS)
 
 # The lab (lab/) is a default member of the workspace, so these run its
 # checks too. `cargo test` builds the examples the tests start; the explicit
@@ -61,6 +62,9 @@ run:
 
 $(STEPS): step%:
 	$(CARGO) run --example $@ -- $(ARGS)
+
+client:
+	$(CARGO) run --example client -- $(ARGS)
 
 # `make lab 4`: the chapter is a goal of its own, which does nothing, and
 # LAB picks it out (`make lab LAB=4` works too). WSLAB_LAB=4 builds only
