@@ -21,6 +21,9 @@
 #   make conformance AUTOBAHN=path/to/runner
 #                    the Autobahn|Testsuite against /echo (chapter 6); the suite
 #                    is installed separately and is not part of CI
+#   make conformance-client [AUTOBAHN_CLIENT=path/to/conformance-client.py]
+#                    the suite's fuzzing server against our client (chapter 11);
+#                    not part of CI either
 
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
@@ -132,3 +135,12 @@ conformance:
 	RUST_LOG=warn target/release/wslab --addr $(CONFORMANCE_ADDR) </dev/null & server=$$!; \
 	trap 'kill $$server' EXIT; sleep 1; \
 	python3 "$(AUTOBAHN)" ws://$(CONFORMANCE_ADDR)/echo target/autobahn
+
+# The suite's fuzzing *server* against our client: the runner starts it on a
+# free port and runs the driver loop of examples/autobahn_client.rs.
+AUTOBAHN_CLIENT ?= ../shared/tools/conformance-client.py
+
+conformance-client:
+	@test -f "$(AUTOBAHN_CLIENT)" || { echo "make conformance-client: set AUTOBAHN_CLIENT=path/to/conformance-client.py (see chapter 11)" >&2; exit 2; }
+	$(CARGO) build --release --example autobahn_client
+	python3 "$(AUTOBAHN_CLIENT)" target/autobahn-client -- target/release/examples/autobahn_client
