@@ -39,7 +39,10 @@ fn run(url: &str, agent: &str) -> Result<(), ClientError> {
     while count.recv().is_some() {}
     for case in 1..=cases {
         eprintln!("case {case} of {cases}");
-        let connection = connect(&format!("{url}/runCase?case={case}&agent={agent}"), &options)?;
+        let connection = connect(
+            &format!("{url}/runCase?case={case}&agent={agent}"),
+            &options,
+        )?;
         echo(connection);
     }
     let mut report = connect(&format!("{url}/updateReports?agent={agent}"), &options)?;
