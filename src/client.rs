@@ -125,7 +125,7 @@ pub enum ClientError {
     /// The answer is not an HTTP response we can read; the text says where.
     Malformed(String),
     /// §4.1: "If the status code received from the server is not 101, the
-    /// client handles the response per HTTP [RFC2616] procedures." We report
+    /// client handles the response per HTTP \[RFC2616\] procedures." We report
     /// the status line.
     NotSwitching(String),
     /// A header of the 101 is missing or has the wrong value.

@@ -60,7 +60,7 @@ fn switching(key: &str) -> String {
 
 /// The client's error, and the key it sent.
 fn refused(answer: impl FnOnce(&str) -> String + Send + 'static) -> (String, String) {
-    let (url, server) = fake_server(answer, |stream| drop(stream));
+    let (url, server) = fake_server(answer, drop);
     let error = connect(&url, &Options::default()).expect_err("the handshake must fail");
     let (key, ()) = server.join().unwrap();
     (error.to_string(), key)
