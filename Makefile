@@ -6,6 +6,7 @@
 #   make lint        formatting and clippy, warnings as errors
 #   make doc         the API docs, warnings as errors
 #   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
+#   make client ARGS=URL  chapter 11's client: make client ARGS=ws://127.0.0.1:8080/echo
 #   make lab N       check your lab/work/chN.rs, chapter N's exercise (1-7); the
 #                    first run copies it from lab/stubs/ (tutorial/lab.md)
 #   make lab-reset N start chapter N's exercise again from the stub
@@ -20,11 +21,14 @@
 #   make conformance AUTOBAHN=path/to/runner
 #                    the Autobahn|Testsuite against /echo (chapter 6); the suite
 #                    is installed separately and is not part of CI
+#   make conformance-client [AUTOBAHN_CLIENT=path/to/conformance-client.py]
+#                    the suite's fuzzing server against our client (chapter 11);
+#                    not part of CI either
 
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
-.PHONY: test browser-test lint doc run bless fuzz bench bench-scale conformance lab lab-reset $(STEPS)
+.PHONY: test browser-test lint doc run bless fuzz bench bench-scale conformance conformance-client client lab lab-reset $(STEPS)
 
 # The lab (lab/) is a default member of the workspace, so these run its
 # checks too. `cargo test` builds the examples the tests start; the explicit
@@ -61,6 +65,9 @@ run:
 
 $(STEPS): step%:
 	$(CARGO) run --example $@ -- $(ARGS)
+
+client:
+	$(CARGO) run --example client -- $(ARGS)
 
 # `make lab 4`: the chapter is a goal of its own, which does nothing, and
 # LAB picks it out (`make lab LAB=4` works too). WSLAB_LAB=4 builds only
@@ -128,3 +135,12 @@ conformance:
 	RUST_LOG=warn target/release/wslab --addr $(CONFORMANCE_ADDR) </dev/null & server=$$!; \
 	trap 'kill $$server' EXIT; sleep 1; \
 	python3 "$(AUTOBAHN)" ws://$(CONFORMANCE_ADDR)/echo target/autobahn
+
+# The suite's fuzzing *server* against our client: the runner starts it on a
+# free port and runs the driver loop of examples/autobahn_client.rs.
+AUTOBAHN_CLIENT ?= ../shared/tools/conformance-client.py
+
+conformance-client:
+	@test -f "$(AUTOBAHN_CLIENT)" || { echo "make conformance-client: set AUTOBAHN_CLIENT=path/to/conformance-client.py (see chapter 11)" >&2; exit 2; }
+	$(CARGO) build --release --example autobahn_client
+	python3 "$(AUTOBAHN_CLIENT)" target/autobahn-client -- target/release/examples/autobahn_client

@@ -41,8 +41,10 @@ pub enum CliError {
     MissingFlag(String),
     /// A switch (a flag without a value) was given `=value`.
     UnexpectedValue(String),
-    /// A positional argument: none of our programs take one.
+    /// A positional argument the program has no [`Flags::operand`] for.
     UnexpectedArgument(String),
+    /// An operand the program cannot do without was not given.
+    MissingOperand(&'static str),
     /// A value that does not parse.
     InvalidValue {
         flag: String,
@@ -60,6 +62,7 @@ impl fmt::Display for CliError {
             CliError::MissingFlag(flag) => write!(f, "{flag} is required"),
             CliError::UnexpectedValue(flag) => write!(f, "{flag} takes no value"),
             CliError::UnexpectedArgument(arg) => write!(f, "unexpected argument {arg:?}"),
+            CliError::MissingOperand(name) => write!(f, "{name} is required"),
             CliError::InvalidValue {
                 flag,
                 value,
@@ -300,6 +303,8 @@ pub struct Flags<'a> {
     program: String,
     about: &'static str,
     flags: Vec<Flag<'a>>,
+    /// Arguments without `--`, in order: the client's URL.
+    operands: Vec<(&'static str, &'a mut String)>,
 }
 
 impl<'a> Flags<'a> {
@@ -310,7 +315,16 @@ impl<'a> Flags<'a> {
             program: program.to_string(),
             about,
             flags: Vec::new(),
+            operands: Vec::new(),
         }
+    }
+
+    /// Adds a required operand, an argument without `--` such as a URL,
+    /// which sets `value`. Operands are taken in the order they are added;
+    /// `name` shows in the usage line.
+    pub fn operand(mut self, name: &'static str, value: &'a mut String) -> Flags<'a> {
+        self.operands.push((name, value));
+        self
     }
 
     /// Adds the flag `name` (with its `--`), which sets `value`: typically
@@ -358,12 +372,18 @@ impl<'a> Flags<'a> {
         S: Into<String>,
     {
         let mut args = args.into_iter().map(Into::into);
+        let mut operands_given = 0;
         while let Some(arg) = args.next() {
             if arg == "--help" || arg == "-h" {
                 return Err(CliError::Help);
             }
             if !arg.starts_with('-') {
-                return Err(CliError::UnexpectedArgument(arg));
+                let Some((_, value)) = self.operands.get_mut(operands_given) else {
+                    return Err(CliError::UnexpectedArgument(arg));
+                };
+                **value = arg;
+                operands_given += 1;
+                continue;
             }
             let (name, inline) = match arg.split_once('=') {
                 Some((name, value)) => (name.to_string(), Some(value.to_string())),
@@ -389,7 +409,10 @@ impl<'a> Flags<'a> {
                 });
             }
         }
-        Ok(())
+        match self.operands.get(operands_given) {
+            Some((name, _)) => Err(CliError::MissingOperand(name)),
+            None => Ok(()),
+        }
     }
 
     /// Parses the process's arguments. On `--help` prints the help and exits
@@ -429,7 +452,11 @@ impl<'a> Flags<'a> {
         rows.push(("  -h, --help".into(), "print this help".into()));
         let column = rows.iter().map(|(left, _)| left.len()).max().unwrap_or(0) + 2;
 
-        let mut help = format!("usage: {} [FLAGS]\n", self.program);
+        let mut help = format!("usage: {} [FLAGS]", self.program);
+        for (name, _) in &self.operands {
+            help += &format!(" {name}");
+        }
+        help += "\n";
         if !self.about.is_empty() {
             help += &format!("\n{}\n", wrap(self.about, 0));
         }
@@ -530,6 +557,26 @@ mod tests {
         let mut vars = Vars::default();
         flags(&mut vars).parse(args.iter().copied())?;
         Ok(vars)
+    }
+
+    #[test]
+    fn operands_are_taken_in_order_between_flags() {
+        let mut url = String::new();
+        let mut trace = false;
+        let mut flags = Flags::new("client", "")
+            .operand("URL", &mut url)
+            .flag("--trace", "", &mut trace);
+        assert_eq!(
+            flags.parse(["--trace", "ws://x/", "extra"]),
+            Err(CliError::UnexpectedArgument("extra".into()))
+        );
+        assert!(flags.help().starts_with("usage: client [FLAGS] URL\n"));
+        assert_eq!(
+            flags.parse(["--trace"]),
+            Err(CliError::MissingOperand("URL"))
+        );
+        drop(flags);
+        assert_eq!((url.as_str(), trace), ("ws://x/", true));
     }
 
     #[test]

@@ -72,11 +72,12 @@ struct Link {
 }
 
 impl Link {
-    fn log_close_timeout(&self) {
+    fn log_close_timeout(&self, role: Role) {
         log::info!(
-            "{}: the client did not finish the closing handshake within {:?}; \
+            "{}: {} did not finish the closing handshake within {:?}; \
              closing the connection",
             self.peer,
+            names(role).1,
             self.close_timeout
         );
     }
@@ -146,6 +147,24 @@ impl Sender<'_> {
 }
 // ANCHOR_END: sender
 
+/// For the classroom's client (chapter 11): frames the protocol does not
+/// make on its own.
+impl Sender<'_> {
+    /// Queues one text message in several frames (see
+    /// [`Protocol::send_fragmented_text`]).
+    pub fn send_fragmented_text(&mut self, parts: &[&str]) -> io::Result<()> {
+        self.protocol.send_fragmented_text(parts).map_err(closing)
+    }
+
+    /// Writes `bytes` as they are, after whatever is queued, past the
+    /// protocol: no masking, no checks, nothing remembered. For sending bad
+    /// frames on purpose, to see the peer refuse them.
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.flush()?;
+        (&self.link.stream).write_all(bytes)
+    }
+}
+
 fn closing(error: crate::protocol::AlreadyClosing) -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, error)
 }
@@ -205,8 +224,10 @@ impl Handle {
     pub fn close(&self, code: CloseCode, reason: &str) {
         let sent = self.sender().close(code, reason);
         if sent.is_err() || !self.wait_closed(self.link.close_timeout) {
+            let role = self.link.lock().role();
             self.cut(&format!(
-                "no Close from the client within {:?} of ours",
+                "no Close from {} within {:?} of ours",
+                names(role).1,
                 self.link.close_timeout
             ));
         }
@@ -362,7 +383,7 @@ impl Connection {
             // Checked before every wait, not when one times out: a peer that
             // keeps sending after our Close never lets a wait time out.
             if protocol.check_timeout(Instant::now()) {
-                self.link.log_close_timeout();
+                self.link.log_close_timeout(protocol.role());
             }
             if protocol.state() == State::Closed || protocol.close_expected() {
                 drop(protocol);
@@ -426,18 +447,24 @@ impl Connection {
     /// the server "SHOULD close the underlying TCP connection first": we send
     /// our FIN, then read (and discard) until the peer's, within the close
     /// timeout, so that unread bytes cannot turn our close into a reset that
-    /// destroys the Close frame we just sent.
+    /// destroys the Close frame we just sent. A client only reads: §5.5.1,
+    /// "the client SHOULD wait for the server to close the connection but MAY
+    /// close the connection at any time after sending and receiving a Close
+    /// message, e.g., if it has not received a TCP Close from the server in a
+    /// reasonable time period": the close timeout.
     fn end(&mut self) {
         // How it ended is known now, and the log says so before the wait below.
-        let state = {
+        let (state, role) = {
             let protocol = self.link.lock();
             if let Some(ending) = protocol.ending() {
-                log_ending(self.link.peer, ending);
+                log_ending(self.link.peer, protocol.role(), ending);
             }
-            protocol.state()
+            (protocol.state(), protocol.role())
         };
         if state != State::Closed {
-            let _ = self.link.stream.shutdown(Shutdown::Write);
+            if role == Role::Server {
+                let _ = self.link.stream.shutdown(Shutdown::Write);
+            }
             let deadline = self.link.lock().close_deadline();
             self.drain(deadline.unwrap_or_else(Instant::now));
         }
@@ -451,7 +478,7 @@ impl Connection {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || self.set_read_timeout(left).is_err() {
-                return self.link.log_close_timeout();
+                return self.link.log_close_timeout(self.link.lock().role());
             }
             match (&self.link.stream).read(&mut scratch) {
                 Ok(0) => return,
@@ -465,20 +492,29 @@ impl Connection {
     // ANCHOR_END: end
 }
 
-fn log_ending(peer: Peer, ending: &Ending) {
+/// The two ends as the log names them: (us, the peer).
+fn names(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Server => ("the server", "the client"),
+        Role::Client => ("the client", "the server"),
+    }
+}
+
+fn log_ending(peer: Peer, role: Role, ending: &Ending) {
+    let (us, them) = names(role);
     match ending {
         Ending::ClosedByPeer(Some(frame)) if frame.reason.is_empty() => {
-            log::info!("{peer}: closed by the client: {}", frame.code)
+            log::info!("{peer}: closed by {them}: {}", frame.code)
         }
         Ending::ClosedByPeer(Some(frame)) => {
             log::info!(
-                "{peer}: closed by the client: {} {:?}",
+                "{peer}: closed by {them}: {} {:?}",
                 frame.code,
                 frame.reason
             )
         }
-        Ending::ClosedByPeer(None) => log::info!("{peer}: closed by the client, no status code"),
-        Ending::ClosedByUs(code) => log::info!("{peer}: closed by the server: {code}"),
+        Ending::ClosedByPeer(None) => log::info!("{peer}: closed by {them}, no status code"),
+        Ending::ClosedByUs(code) => log::info!("{peer}: closed by {us}: {code}"),
         Ending::ProtocolError(error @ ProtocolError::OverBudget { .. }) => {
             log::warn!(
                 "{peer}: refused a message: {error}; closing with {}",

@@ -292,7 +292,7 @@ impl Request {
 // ANCHOR: header_line
 /// `name: value`. RFC 7230 §3.2.4: no whitespace between the name and the
 /// colon, and no obsolete line folding; the value is trimmed of spaces and tabs.
-fn parse_header_line(line: &str) -> Result<(String, String), Rejection> {
+pub(crate) fn parse_header_line(line: &str) -> Result<(String, String), Rejection> {
     if line.starts_with([' ', '\t']) {
         return Err(Rejection::Malformed("obsolete line folding".into()));
     }

@@ -25,15 +25,17 @@
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
 //! | 9 | [`fast`] | the receiver the server runs: the same answers as [`message`]'s, with fewer copies |
 //! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
+//! | 11 | [`client`] | the client's side of the handshake, and `connect`: the same connection in the client role |
 //! | all | [`cli`] | flags and logging for the examples and the main server |
 //!
-//! Only [`server`] and [`connection`] own sockets; the chat room's writer
-//! threads write through a [`connection::Handle`]. Everything else works on
-//! byte slices, so every rule, closing and pings included, can be tested
-//! without a network.
+//! Only [`server`], [`client`] and [`connection`] own sockets; the chat
+//! room's writer threads write through a [`connection::Handle`]. Everything
+//! else works on byte slices, so every rule, closing and pings included, can
+//! be tested without a network.
 
 pub mod chat;
 pub mod cli;
+pub mod client;
 pub mod close;
 pub mod config;
 pub mod connection;

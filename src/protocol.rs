@@ -209,9 +209,15 @@ impl Protocol {
                 }
             };
             match &received {
-                // §5.5.1: once our Close is out, the peer's data is not ours
-                // to deliver: we only wait for its Close.
-                Received::Message(_) if self.state != State::Open => continue,
+                // Once our Close is out, a server only waits for the peer's.
+                // A client still delivers what the server sent before its
+                // Close, the answers to what the client sent before its own:
+                // §1.4, "after receiving a control frame indicating the
+                // connection should be closed, a peer discards any further
+                // data received", and not before.
+                Received::Message(_) if self.state != State::Open && self.role == Role::Server => {
+                    continue
+                }
                 Received::Message(_) => {}
                 // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send
                 // a Pong frame in response ... [with] identical "Application data""
@@ -270,8 +276,15 @@ impl Protocol {
 
     /// Encodes a frame into the output, masked with a fresh key if we are a client.
     fn frame(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.fragment(opcode, payload, true);
+    }
+
+    /// [`Protocol::frame`] with the FIN bit as given: `false` on every
+    /// fragment of a message but the last (§5.4).
+    fn fragment(&mut self, opcode: OpCode, payload: &[u8], fin: bool) {
         let key = self.role.masks().then(|| self.keys.next());
-        let header = FrameHeader::new(self.role, opcode, payload.len(), key);
+        let mut header = FrameHeader::new(self.role, opcode, payload.len(), key);
+        header.fin = fin;
         let mut bytes = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut bytes);
         trace::sent(&bytes[..n], &header, payload);
@@ -281,6 +294,24 @@ impl Protocol {
         if let Some(key) = key {
             apply_mask(&mut self.out[start..], key, 0);
         }
+    }
+
+    /// Sends one text message as several frames, one for each part: a Text
+    /// frame, then Continuation frames, FIN set on the last (§5.4). Nothing
+    /// needs this but a client that shows fragmentation from the sending side.
+    pub fn send_fragmented_text(&mut self, parts: &[&str]) -> Result<(), AlreadyClosing> {
+        if self.state != State::Open {
+            return Err(AlreadyClosing);
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let opcode = if i == 0 {
+                OpCode::Text
+            } else {
+                OpCode::Continuation
+            };
+            self.fragment(opcode, part.as_bytes(), i + 1 == parts.len());
+        }
+        Ok(())
     }
 
     /// The bytes waiting to be written, oldest first.
@@ -595,6 +626,55 @@ mod tests {
         assert_eq!(
             p.ending(),
             Some(&Ending::Abnormal("connection reset".into()))
+        );
+    }
+
+    #[test]
+    fn a_client_still_delivers_what_crossed_its_close() {
+        let mut p = Protocol::new(Role::Client, LIMITS, 256, Duration::from_secs(5));
+        p.send(OpCode::Text, b"hi").unwrap();
+        p.close(CloseCode::NORMAL, "");
+        // The server's echo of "hi" was on its way when our Close went out.
+        let got = events(&mut p, b"\x81\x02hi\x88\x02\x03\xe8\x81\x05after");
+        assert_eq!(
+            got,
+            [
+                Received::Message(Message::Text("hi".into())),
+                Received::Close(Some(CloseFrame {
+                    code: CloseCode::NORMAL,
+                    reason: String::new()
+                }))
+            ]
+        );
+        assert!(p.close_expected());
+    }
+
+    #[test]
+    fn a_fragmented_text_goes_out_as_text_then_continuations() {
+        let mut p = Protocol::new(Role::Client, LIMITS, 256, Duration::from_secs(5));
+        p.send_fragmented_text(&["hel", "lo", "!"]).unwrap();
+        let mut bytes = p.data_to_send();
+        let mut frames = Vec::new();
+        while let Some((header, len)) = FrameHeader::parse(bytes).unwrap() {
+            let end = len + header.payload_len as usize;
+            let mut payload = bytes[len..end].to_vec();
+            apply_mask(&mut payload, header.mask.expect("masked"), 0);
+            frames.push((header.fin, header.opcode, payload));
+            bytes = &bytes[end..];
+        }
+        assert_eq!(
+            frames,
+            [
+                (false, OpCode::Text, b"hel".to_vec()),
+                (false, OpCode::Continuation, b"lo".to_vec()),
+                (true, OpCode::Continuation, b"!".to_vec()),
+            ]
+        );
+        // What a server's receiver makes of them: one message.
+        let mut server = server();
+        assert_eq!(
+            events(&mut server, p.data_to_send()),
+            [Received::Message(Message::Text("hello!".into()))]
         );
     }
 

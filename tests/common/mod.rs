@@ -145,6 +145,8 @@ pub struct Launch {
     /// Environment variables a reader sets too, shown before the command.
     env: Vec<(String, String)>,
     stdin: bool,
+    /// What [`Launch::run`] writes to stdin before closing it.
+    input: Vec<u8>,
 }
 
 impl Launch {
@@ -174,6 +176,7 @@ impl Launch {
             hidden_args: Vec::new(),
             env: Vec::new(),
             stdin: false,
+            input: Vec::new(),
         }
     }
 
@@ -209,6 +212,29 @@ impl Launch {
     pub fn with_stdin(mut self) -> Launch {
         self.stdin = true;
         self
+    }
+
+    /// Gives [`Launch::run`] this input on a pipe, as `printf ... |` would,
+    /// instead of `/dev/null`.
+    pub fn input(mut self, bytes: &[u8]) -> Launch {
+        self.stdin = true;
+        self.input = bytes.to_vec();
+        self
+    }
+
+    /// Starts a program that is not a server (a client whose stdin stays
+    /// open): no `--addr`, and no waiting for `listening on`.
+    pub fn start_client(self) -> Running {
+        let (mut child, stdout, stderr) = self.spawn();
+        let stdin = child.stdin.take();
+        Running {
+            launch: self,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            child,
+            stdin,
+            stdout,
+            stderr,
+        }
     }
 
     /// The command line a reader types for this launch: the environment the test
@@ -300,7 +326,11 @@ impl Launch {
     /// flags) and returns how it ended. Panics if it is still running after `timeout`.
     pub fn run(self, timeout: Duration) -> Finished {
         let (mut child, stdout, stderr) = self.spawn();
-        drop(child.stdin.take());
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(&self.input)
+                .expect("write the program's input");
+        }
         let status = wait_child(&mut child, timeout);
         let Some(status) = status else {
             let _ = child.kill();

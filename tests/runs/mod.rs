@@ -10,6 +10,7 @@ mod ch05;
 mod ch06;
 mod ch07;
 mod ch08;
+mod ch11;
 
 /// One run of the programs, and the transcript blocks it produces.
 pub struct Scenario {
@@ -94,6 +95,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         blocks: &["step8-slow-client", "step8-busy", "step8-log"],
         run: ch08::tiny_limits,
+    },
+    Scenario {
+        blocks: &["client-filter", "client-refused"],
+        run: ch11::filter_and_refusals,
     },
 ];
 
