@@ -29,7 +29,8 @@ pub enum State {
     /// Messages flow both ways.
     Open,
     /// A Close frame has been sent or received: §7.1.2 "The WebSocket Closing
-    /// Handshake is Started". No more data goes out, and none is delivered.
+    /// Handshake is Started". No more data goes out, and a server delivers
+    /// none; a client delivers what the server sent before its Close.
     Closing,
     /// §7.1.4: "The WebSocket Connection is Closed" once the TCP connection is.
     Closed,
