@@ -24,6 +24,11 @@ const FLAGS: &[&str] = &[
     "2s",
     "--close-timeout",
     "1s",
+    // The room waits this long for a stalled member before dropping it. The
+    // attack reads its talker and its listener in turn, so while it waits on
+    // the talker, the listener's Ping waits too: under two idle timeouts.
+    "--chat-stall",
+    "1s",
 ];
 
 /// One kind of attack, run on a thread of its own against the server's address.
