@@ -19,12 +19,11 @@ use wslab::message::Message;
 use wslab::protocol::Ending;
 use wslab::trace::hex;
 
-const ABOUT: &str = "A WebSocket client for ws:// URLs. In a terminal, each line typed \
-    is sent as a text message, each message received is printed, and lines that start \
-    with / are commands (/help lists them). As a filter, when stdin is not a terminal, \
-    each line of input is sent as a text message and each text message received is \
-    printed on its own line; the end of input closes the connection with 1000. Logs \
-    and traces go to stderr.";
+const ABOUT: &str = "A WebSocket client for ws:// URLs. Each line of input is sent as a \
+    text message, and lines that start with / are commands (/help lists them); the end \
+    of input closes the connection with 1000. In a terminal, each message received is \
+    printed after `< `. As a filter, when stdin is not a terminal, each text message \
+    received is printed on its own line, as it is. Logs and traces go to stderr.";
 
 const COMMANDS: &str = "\
 /ping [TEXT]            send a Ping (its Pong shows with --trace)
@@ -71,13 +70,11 @@ fn main() {
         }
     };
     let interactive = io::stdin().is_terminal();
-    let handle = connection.handle();
     if interactive {
         eprintln!("connected to {url}; type a message, or /help");
-        thread::spawn(move || terminal(&handle));
-    } else {
-        thread::spawn(move || filter(&handle));
     }
+    let handle = connection.handle();
+    thread::spawn(move || send_lines(&handle));
     let mut stdout = io::stdout();
     while let Some(message) = connection.recv() {
         let _ = match (message, interactive) {
@@ -101,22 +98,10 @@ fn main() {
 }
 // ANCHOR_END: main
 
-// ANCHOR: filter
-/// Each line of input is a text message; the end of input closes with 1000.
-fn filter(handle: &Handle) {
-    for line in io::stdin().lock().lines() {
-        let Ok(line) = line else { break };
-        let mut sender = handle.sender();
-        if sender.send(OpCode::Text, line.as_bytes()).is_err() || sender.flush().is_err() {
-            return;
-        }
-    }
-    handle.close(CloseCode::NORMAL, "");
-}
-// ANCHOR_END: filter
-
-/// Lines typed are messages, or commands; the end of input closes with 1000.
-fn terminal(handle: &Handle) {
+// ANCHOR: send_lines
+/// Each line of input is a text message, or a command; the end of input
+/// closes with 1000.
+fn send_lines(handle: &Handle) {
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let command = match Command::parse(&line) {
@@ -148,9 +133,10 @@ fn terminal(handle: &Handle) {
     }
     handle.close(CloseCode::NORMAL, "");
 }
+// ANCHOR_END: send_lines
 
 // ANCHOR: command
-/// A line typed in the terminal.
+/// A line of input.
 #[derive(Debug, PartialEq, Eq)]
 enum Command<'a> {
     Text(&'a str),

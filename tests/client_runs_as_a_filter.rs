@@ -1,9 +1,10 @@
 //! `cargo run --example client -- URL` as a real process without a terminal:
 //! each line piped in comes back from the server's echo, one per line on
 //! stdout, against wslab's own server and against tungstenite's; the end of
-//! input closes with 1000 and exit status 0; a server that closes first gets
-//! its answer and the client exits although its input is still open; and a
-//! refused handshake is a message on stderr and exit status 1.
+//! input closes with 1000 and exit status 0; lines that start with `/` are
+//! commands there too, so a transcript's input can be piped; a server that
+//! closes first gets its answer and the client exits although its input is
+//! still open; and a refused handshake is a message on stderr and exit status 1.
 
 mod common;
 
@@ -53,6 +54,18 @@ fn piped_lines_come_back_from_our_server() {
     let finished = client(&url).input(b"hi\nthere\n").run(TIMEOUT);
     assert_eq!(finished.status.code(), Some(0), "{}", finished.output());
     assert_eq!(finished.stdout, ["hi", "there"], "{}", finished.output());
+}
+
+#[test]
+fn piped_commands_are_commands() {
+    let server = Running::binary(&[]);
+    let url = format!("ws://{}/echo", server.addr);
+    let finished = client(&url)
+        .input(b"/fragments a|b|c\n//etc\n/close 4000 bye\nnot sent\n")
+        .run(TIMEOUT);
+    assert_eq!(finished.status.code(), Some(0), "{}", finished.output());
+    assert_eq!(finished.stdout, ["abc", "/etc"], "{}", finished.output());
+    assert!(server.wait_for_log("closed by the client: 4000", TIMEOUT));
 }
 
 #[test]

@@ -799,6 +799,12 @@ impl Transcript {
         self
     }
 
+    /// Adds the lines of `other` after these: two sessions in one terminal.
+    pub fn append(&mut self, other: Transcript) -> &mut Transcript {
+        self.lines.extend(other.lines);
+        self
+    }
+
     /// A server's terminal so far: its command and its log.
     pub fn server(running: &Running) -> Transcript {
         let mut transcript = Transcript::new();

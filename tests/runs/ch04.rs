@@ -1,9 +1,11 @@
 //! Chapter 4, the opening handshake: step4 upgrades one raw client and refuses
-//! one that asks for version 8, and upgrades a handshake typed into `nc`. Also the raw-client helpers of chapters 5 and 6:
-//! every frame is masked with the RFC's key, so the dumps never change.
+//! one that asks for version 8, and upgrades a handshake typed into `nc`. Also
+//! the helpers of the later chapters: a raw client whose frames are masked with
+//! the RFC's key, so the dumps never change, and our client (chapter 11's) run
+//! as a reader runs it, with a random key hidden in the dumps.
 
 use super::{NC, STEP_ADDR};
-use crate::common::{Client, Launch, Ports, Running, Transcript};
+use crate::common::{Client, Launch, Ports, Running, Transcript, TIMEOUT};
 
 /// The log filter that turns on chapter 5's frame dumps.
 pub const TRACE: &str = "info,wslab::trace=trace";
@@ -11,14 +13,11 @@ pub const TRACE: &str = "info,wslab::trace=trace";
 /// The masking key of RFC 6455 §5.7's examples.
 pub const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
-/// First bytes of the frames the scenarios send (FIN | opcode).
-pub const TEXT_FIRST: u8 = 0x01;
-pub const LAST_CONTINUATION: u8 = 0x80;
-pub const PING: u8 = 0x89;
+/// The first byte of a Close frame (FIN | opcode).
 const CLOSE: u8 = 0x88;
 
 /// A client frame with a payload of at most 125 bytes, masked with [`KEY`].
-pub fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
     assert!(payload.len() <= 125, "the 7-bit length form only");
     let mut frame = vec![first, 0x80 | payload.len() as u8];
     frame.extend_from_slice(&KEY);
@@ -36,6 +35,84 @@ pub fn start(example: &str, args: &[&str], filter: &str) -> (Running, Ports) {
     let mut ports = Ports::new();
     ports.server(server.addr, STEP_ADDR);
     (server, ports)
+}
+
+/// How a reader starts our client (chapter 11's) against a step server at `path`.
+const CLIENT: &str = "cargo run -q --example client -- ws://127.0.0.1:7878";
+
+/// `input` as a reader types it for `printf '...'`: each line end as `\n`.
+fn printf(input: &str) -> String {
+    assert!(!input.contains(['\'', '\\', '%']), "plain printf input");
+    format!("printf '{}'", input.replace('\n', "\\n"))
+}
+
+/// Our client, `printf 'INPUT' | cargo run -q --example client -- URL`: it
+/// sends each line (or command), and closes with 1000 at the end of its
+/// input. The transcript of the reader's second terminal: its command, the
+/// client's stderr, then what it printed.
+pub fn client_piped(server: &Running, path: &str, input: &str) -> Transcript {
+    let finished = Launch::example("client")
+        .args(&[&format!("ws://{}{path}", server.addr)])
+        .env("RUST_LOG", "warn")
+        .input(input.as_bytes())
+        .run(TIMEOUT);
+    assert!(finished.status.success(), "{}", finished.output());
+    let mut transcript = Transcript::new();
+    transcript
+        .command(&format!("{} | {CLIENT}{path}", printf(input)))
+        .lines(&finished.stderr)
+        .lines(&finished.stdout);
+    transcript
+}
+
+/// Like [`client_piped`], but the input stays open (`sleep` holds the pipe)
+/// so that the server has the last word: the client answers the server's
+/// Close and exits with its report, instead of closing first at the end of
+/// its input. Also `echo $?`, the exit status.
+pub fn client_until_the_server_closes(server: &Running, path: &str, input: &str) -> Transcript {
+    let mut running = Launch::example("client")
+        .args(&[&format!("ws://{}{path}", server.addr)])
+        .env("RUST_LOG", "warn")
+        .with_stdin()
+        .start_client();
+    running.write_stdin(input.as_bytes());
+    let status = running
+        .wait_exit(TIMEOUT)
+        .unwrap_or_else(|| panic!("the server did not close\n{}", running.output()));
+    let mut transcript = Transcript::new();
+    transcript
+        .command(&format!("({}; sleep 1) | {CLIENT}{path}", printf(input)))
+        .lines(&running.logs())
+        .lines(&running.stdout())
+        .command("echo $?")
+        .text(&status.code().expect("an exit status").to_string());
+    transcript
+}
+
+/// Our client masks each frame with a key it picks at random (§5.3), so a
+/// server's frame dump shows that key as `?? ?? ?? ??`: at the end of the
+/// header's bytes and after `key=`. The RFC's key, which `/raw` frames use,
+/// is shown as it is.
+pub fn hide_random_keys(log: &str) -> String {
+    let rfc = "37 fa 21 3d";
+    let hidden = "?? ?? ?? ??";
+    let mut lines: Vec<String> = log.lines().map(str::to_string).collect();
+    for i in 0..lines.len() {
+        let Some((before, key)) = lines[i].rsplit_once(" key=") else {
+            continue;
+        };
+        if key == rfc {
+            continue;
+        }
+        let key = key.to_string();
+        lines[i] = format!("{before} key={hidden}");
+        if i > 0 && lines[i - 1].contains("received frame header") {
+            if let Some(header) = lines[i - 1].strip_suffix(key.as_str()) {
+                lines[i - 1] = format!("{header}{hidden}");
+            }
+        }
+    }
+    lines.iter().map(|line| format!("{line}\n")).collect()
 }
 
 /// Sends a Close with 1000 and checks that the server sent `before`, then
@@ -57,8 +134,17 @@ pub fn request(path: &str, connection: &str, key_header: &str, version: &str) ->
     )
 }
 
+/// The RFC's handshake request as a reader types it into `nc`: each line
+/// ends with a bare LF.
+pub fn typed_request(path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\nHost: {STEP_ADDR}\nUpgrade: websocket\nConnection: Upgrade\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n"
+    )
+}
+
 /// Reads a response head, through its blank line.
-fn read_head(client: &mut Client) -> String {
+pub fn read_head(client: &mut Client) -> String {
     let mut head = String::new();
     loop {
         let line = client.read_line();
@@ -134,10 +220,7 @@ pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
 /// RFC 9112 §2.2 allows: step4 answers 101 once the empty line is typed.
 pub fn typed_into_nc() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step4", &[], "info");
-    let typed = format!(
-        "GET / HTTP/1.1\nHost: {STEP_ADDR}\nUpgrade: websocket\nConnection: Upgrade\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n"
-    );
+    let typed = typed_request("/");
     let mut client = Client::connect(server.addr);
     ports.client(client.local_addr());
     client.send(typed.as_bytes());
@@ -156,4 +239,11 @@ pub fn typed_into_nc() -> Vec<(&'static str, String)> {
             .text(answer.trim_end())
             .render(&mut ports),
     )]
+}
+
+/// Our client, introduced: one line piped through step4's echo.
+pub fn echoed_by_our_client() -> Vec<(&'static str, String)> {
+    let (server, mut ports) = start("step4", &[], "info");
+    let client = client_piped(&server, "/", "Hello\n");
+    vec![("step4-client", client.render(&mut ports))]
 }

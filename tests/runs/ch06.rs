@@ -1,55 +1,62 @@
-//! Chapter 6, messages and closing: step6 with frame dumps, assembling a
-//! fragmented message around a Ping, failing two rule-breakers with their close
-//! codes, and pinging, then dropping, a silent client.
+//! Chapter 6, messages and closing: step6 with frame dumps. Our client sends a
+//! fragmented message around a Ping, then two frames that break the rules
+//! (1002, 1007); a handshake typed into `nc` is pinged, then dropped.
 
 use super::ch04::{
-    close_normally, masked, start, websocket, LAST_CONTINUATION, PING, TEXT_FIRST, TRACE,
+    client_piped, client_until_the_server_closes, hide_random_keys, read_head, start,
+    typed_request, TRACE,
 };
-use crate::common::Transcript;
+use crate::common::{Client, Transcript};
 
-/// "Hel", a Ping, "lo", then a Close.
+/// "Hel" (a first fragment, FIN=0), a Ping, "lo" (the last fragment). The
+/// fragments keep the RFC's key, so their dumps are the same on every run.
+const FRAGMENTS: &str =
+    "/raw 01 83 37 fa 21 3d 7f 9f 4d\n/ping ping\n/raw 80 82 37 fa 21 3d 5b 95\n";
+
+/// An unmasked text frame "hi".
+const UNMASKED: &str = "/raw 81 02 68 69\n";
+
+/// A first fragment "ok\xff", masked with the RFC's key: `ff` is never UTF-8.
+const NOT_UTF8: &str = "/raw 01 83 37 fa 21 3d 58 91 de\n";
+
 pub fn fragments_around_a_ping() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step6", &[], TRACE);
-    let mut client = websocket(&server, &mut ports, "/echo");
-    client.send(&masked(TEXT_FIRST, b"Hel"));
-    client.send(&masked(PING, b"ping"));
-    client.send(&masked(LAST_CONTINUATION, b"lo"));
-    server.expect_log("sent frame header 81 05");
-    close_normally(&mut client, &server, b"\x8a\x04ping\x81\x05Hello");
-    vec![(
-        "step6-fragments",
-        Transcript::server(&server).render(&mut ports),
-    )]
+    let client = client_piped(&server, "/echo", FRAGMENTS);
+    server.expect_log("closed by the client");
+    vec![
+        ("step6-fragments-client", client.render(&mut ports)),
+        (
+            "step6-fragments",
+            hide_random_keys(&Transcript::server(&server).render(&mut ports)),
+        ),
+    ]
 }
 
 /// An unmasked frame (1002), then a first fragment with a byte that is never
 /// UTF-8 (1007, before the message's last fragment).
 pub fn protocol_errors() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step6", &[], TRACE);
-
-    let mut unmasked = websocket(&server, &mut ports, "/echo");
-    unmasked.send(b"\x81\x02hi");
-    let close = unmasked.read_to_end().unwrap();
-    assert_eq!(close[..4], [0x88, 0x1e, 0x03, 0xea], "1002: {close:?}");
+    let mut clients = client_until_the_server_closes(&server, "/echo", UNMASKED);
     server.expect_log("closing with 1002");
-    drop(unmasked);
-
-    let mut not_utf8 = websocket(&server, &mut ports, "/echo");
-    not_utf8.send(&masked(TEXT_FIRST, b"ok\xff"));
-    let close = not_utf8.read_to_end().unwrap();
-    assert_eq!(close[..4], [0x88, 0x21, 0x03, 0xef], "1007: {close:?}");
+    clients.append(client_until_the_server_closes(&server, "/echo", NOT_UTF8));
     server.expect_log("closing with 1007");
-
-    vec![(
-        "step6-protocol-errors",
-        Transcript::server(&server).render(&mut ports),
-    )]
+    vec![
+        ("step6-protocol-errors-client", clients.render(&mut ports)),
+        (
+            "step6-protocol-errors",
+            hide_random_keys(&Transcript::server(&server).render(&mut ports)),
+        ),
+    ]
 }
 
-/// `--idle-timeout 1s` and a client that says nothing after its handshake.
+/// `--idle-timeout 1s` and chapter 4's handshake typed into `nc`, which then
+/// says nothing, and cannot answer a Ping.
 pub fn a_silent_client_is_pinged_then_dropped() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step6", &["--idle-timeout", "1s"], TRACE);
-    let mut silent = websocket(&server, &mut ports, "/echo");
+    let mut silent = Client::connect(server.addr);
+    ports.client(silent.local_addr());
+    silent.send(typed_request("/echo").as_bytes());
+    read_head(&mut silent);
     server.expect_log("no answer to our ping");
     assert_eq!(silent.read_to_end().unwrap(), b"\x89\x05wslab");
     vec![(

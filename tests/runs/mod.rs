@@ -69,15 +69,19 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch04::typed_into_nc,
     },
     Scenario {
-        blocks: &["step5-trace"],
+        blocks: &["step4-client"],
+        run: ch04::echoed_by_our_client,
+    },
+    Scenario {
+        blocks: &["step5-client", "step5-trace"],
         run: ch05::trace_hello,
     },
     Scenario {
-        blocks: &["step6-fragments"],
+        blocks: &["step6-fragments-client", "step6-fragments"],
         run: ch06::fragments_around_a_ping,
     },
     Scenario {
-        blocks: &["step6-protocol-errors"],
+        blocks: &["step6-protocol-errors-client", "step6-protocol-errors"],
         run: ch06::protocol_errors,
     },
     Scenario {
