@@ -7,7 +7,7 @@
 #   make doc         the API docs, warnings as errors
 #   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
 #   make client ARGS=URL  chapter 11's client: make client ARGS=ws://127.0.0.1:8080/echo
-#   make lab N       check your lab/work/chN.rs, chapter N's exercise (1-7); the
+#   make lab N       check your lab/work/chN.rs, chapter N's exercise (1-7, 11); the
 #                    first run copies it from lab/stubs/ (tutorial/lab.md)
 #   make lab-reset N start chapter N's exercise again from the stub
 #   make run         the main server (release build)
@@ -73,7 +73,7 @@ client:
 # LAB picks it out (`make lab LAB=4` works too). WSLAB_LAB=4 builds only
 # chapter 4 from lab/work/, so another chapter's unfinished file cannot
 # stop it compiling. A failing check fails the make.
-LAB_CHAPTERS := 1 2 3 4 5 6 7
+LAB_CHAPTERS := 1 2 3 4 5 6 7 11
 ifneq ($(filter lab lab-reset,$(MAKECMDGOALS)),)
 LAB ?= $(firstword $(filter $(LAB_CHAPTERS),$(MAKECMDGOALS)))
 $(LAB_CHAPTERS):
@@ -88,7 +88,7 @@ lab:
 
 # Without cargo: a file that does not compile is the one most in need of a reset.
 lab-reset:
-	@if [ -z "$(LAB)" ]; then echo "usage: make lab-reset N (N from 1 to 7)"; exit 2; fi
+	@if [ -z "$(LAB)" ]; then echo "usage: make lab-reset N (N from 1 to 7, or 11)"; exit 2; fi
 	@if [ -e lab/work/ch$(LAB).rs ]; then \
 		mv lab/work/ch$(LAB).rs lab/work/ch$(LAB).rs.bak && \
 		echo "Your lab/work/ch$(LAB).rs is now lab/work/ch$(LAB).rs.bak."; fi

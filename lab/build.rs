@@ -22,7 +22,8 @@ fn main() {
     println!("cargo::rerun-if-changed={}", watched.display());
 
     let mut out = String::new();
-    for n in 1..=7 {
+    // The chapters that have a lab, as `CHAPTERS` in `src/lib.rs` lists them.
+    for n in [1, 2, 3, 4, 5, 6, 7, 11] {
         let mine = work.join(format!("ch{n}.rs"));
         let from_work = only == Some(n) && mine.is_file();
         let file = if from_work {

@@ -15,7 +15,7 @@ use wslab_lab::check::Outcome;
 use wslab_lab::wrong::WRONG;
 use wslab_lab::{chapter, run, student_source, Source, CHAPTERS};
 
-const USAGE: &str = "usage: make lab N            check your code for chapter N (1-7)
+const USAGE: &str = "usage: make lab N            check your code for chapter N (1-7, 11)
        make lab-reset N      start chapter N again from the stub
 or:    cargo run --example lab -- N [--impl student|stub|reference|wrong:NAME]
        cargo run --example lab -- reset N
@@ -88,7 +88,7 @@ fn usage() -> ExitCode {
     eprintln!("{USAGE}\n\nchapters:");
     for n in CHAPTERS {
         let (title, _) = chapter(n).unwrap();
-        eprintln!("  {n}  {title}");
+        eprintln!("  {n:>2}  {title}");
     }
     ExitCode::from(2)
 }

@@ -1,7 +1,7 @@
 //! # The wslab classroom lab
 //!
-//! For chapters 1 to 7, the lab asks for the chapter's key functions with
-//! their bodies removed, and checks what the student writes. `make lab N`
+//! For chapters 1 to 7 and 11, the lab asks for the chapter's key functions
+//! with their bodies removed, and checks what the student writes. `make lab N`
 //! (or `cargo run --example lab -- N`) runs chapter N's checks against
 //! `lab/work/chN.rs`, which it first copies from `lab/stubs/chN.rs`; `lab/work/`
 //! is not tracked by git, so `git pull` never touches it. Every failing check
@@ -32,8 +32,8 @@ pub mod student {
 
 use check::{run_all, Outcome};
 
-/// The chapters that have a lab.
-pub const CHAPTERS: std::ops::RangeInclusive<u32> = 1..=7;
+/// The chapters that have a lab. `build.rs` lists them too.
+pub const CHAPTERS: [u32; 8] = [1, 2, 3, 4, 5, 6, 7, 11];
 
 /// Chapter N's title and tutorial file.
 pub fn chapter(n: u32) -> Option<(&'static str, &'static str)> {
@@ -51,6 +51,7 @@ pub fn chapter(n: u32) -> Option<(&'static str, &'static str)> {
             "tutorial/06-messages-and-closing.md",
         ),
         7 => ("The chat room", "tutorial/07-the-chat-room.md"),
+        11 => ("The other end, again", "tutorial/11-the-other-end-again.md"),
         _ => return None,
     })
 }
@@ -85,6 +86,14 @@ macro_rules! ch6 {
     };
 }
 macro_rules! ch7 { ($($m:ident)::+) => { checks::ch7::Impl { broadcast: $($m)::+::broadcast } } }
+macro_rules! ch11 {
+    ($($m:ident)::+) => {
+        checks::ch11::Impl {
+            accept_matches: $($m)::+::accept_matches,
+            mask_frame: $($m)::+::mask_frame,
+        }
+    };
+}
 
 /// Runs chapter `n`'s checks against `source`. `None` if there is no such
 /// chapter, or no such wrong implementation for it.
@@ -130,6 +139,21 @@ pub fn run(n: u32, source: Source) -> Option<Vec<Outcome>> {
         (7, Wrong("ch7_blocking_send")) => go!(ch7, ch7!(wrong::ch7_blocking_send)),
         (7, Wrong("ch7_copy_per_member")) => go!(ch7, ch7!(wrong::ch7_copy_per_member)),
         (7, Wrong("ch7_silent_drop")) => go!(ch7, ch7!(wrong::ch7_silent_drop)),
+        (11, Student) => go!(ch11, ch11!(student::ch11)),
+        (11, Stub) => go!(ch11, ch11!(stubs::ch11)),
+        (11, Reference) => go!(ch11, ch11!(reference::ch11)),
+        (11, Wrong("ch11_presence_only")) => go!(ch11, ch11!(wrong::ch11_presence_only)),
+        (11, Wrong("ch11_missing_accept_passes")) => {
+            go!(ch11, ch11!(wrong::ch11_missing_accept_passes))
+        }
+        (11, Wrong("ch11_accept_ignores_case")) => {
+            go!(ch11, ch11!(wrong::ch11_accept_ignores_case))
+        }
+        (11, Wrong("ch11_no_mask_bit")) => go!(ch11, ch11!(wrong::ch11_no_mask_bit)),
+        (11, Wrong("ch11_126_is_short")) => go!(ch11, ch11!(wrong::ch11_126_is_short)),
+        (11, Wrong("ch11_mask_counts_the_header")) => {
+            go!(ch11, ch11!(wrong::ch11_mask_counts_the_header))
+        }
         _ => return None,
     })
 }
@@ -145,6 +169,7 @@ pub fn student_source(n: u32) -> &'static str {
         5 => student::CH5_SOURCE,
         6 => student::CH6_SOURCE,
         7 => student::CH7_SOURCE,
+        11 => student::CH11_SOURCE,
         _ => "stubs",
     }
 }

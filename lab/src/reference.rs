@@ -2,6 +2,8 @@
 
 #[path = "../reference/ch1.rs"]
 pub mod ch1;
+#[path = "../reference/ch11.rs"]
+pub mod ch11;
 #[path = "../reference/ch2.rs"]
 pub mod ch2;
 #[path = "../reference/ch3.rs"]

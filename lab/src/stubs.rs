@@ -6,6 +6,8 @@
 
 #[path = "../stubs/ch1.rs"]
 pub mod ch1;
+#[path = "../stubs/ch11.rs"]
+pub mod ch11;
 #[path = "../stubs/ch2.rs"]
 pub mod ch2;
 #[path = "../stubs/ch3.rs"]

@@ -110,8 +110,62 @@ pub const WRONG: &[Wrong] = &[
         caught_by: "leaving_is_announced",
         section: "tutorial/07-the-chat-room.md#dropping-a-member",
     },
+    Wrong {
+        name: "ch11_presence_only",
+        chapter: 11,
+        mistake: "any Accept taken, so long as there is one",
+        caught_by: "accept_of_another_key_is_refused",
+        section: "tutorial/11-the-other-end-again.md#the-clients-handshake",
+    },
+    Wrong {
+        name: "ch11_missing_accept_passes",
+        chapter: 11,
+        mistake: "a 101 without Sec-WebSocket-Accept let through",
+        caught_by: "missing_accept_is_refused",
+        section: "tutorial/11-the-other-end-again.md#the-clients-handshake",
+    },
+    Wrong {
+        name: "ch11_accept_ignores_case",
+        chapter: 11,
+        mistake: "the Accept compared without case, like Upgrade",
+        caught_by: "accept_is_compared_exactly",
+        section: "tutorial/11-the-other-end-again.md#the-clients-handshake",
+    },
+    Wrong {
+        name: "ch11_no_mask_bit",
+        chapter: 11,
+        mistake: "the payload masked and the key sent, without the MASK bit",
+        caught_by: "mask_bit_is_set",
+        section: "tutorial/11-the-other-end-again.md#a-clients-frame",
+    },
+    Wrong {
+        name: "ch11_126_is_short",
+        chapter: 11,
+        mistake: "the 7-bit length used up to 126, not 125",
+        caught_by: "shortest_length_form",
+        section: "tutorial/11-the-other-end-again.md#a-clients-frame",
+    },
+    Wrong {
+        name: "ch11_mask_counts_the_header",
+        chapter: 11,
+        mistake: "the key indexed by the byte's place in the frame, not in the payload",
+        caught_by: "payload_masked_from_its_first_byte",
+        section: "tutorial/11-the-other-end-again.md#a-clients-frame",
+    },
 ];
 
+#[path = "../wrong/ch11_126_is_short.rs"]
+pub mod ch11_126_is_short;
+#[path = "../wrong/ch11_accept_ignores_case.rs"]
+pub mod ch11_accept_ignores_case;
+#[path = "../wrong/ch11_mask_counts_the_header.rs"]
+pub mod ch11_mask_counts_the_header;
+#[path = "../wrong/ch11_missing_accept_passes.rs"]
+pub mod ch11_missing_accept_passes;
+#[path = "../wrong/ch11_no_mask_bit.rs"]
+pub mod ch11_no_mask_bit;
+#[path = "../wrong/ch11_presence_only.rs"]
+pub mod ch11_presence_only;
 #[path = "../wrong/ch1_bytes.rs"]
 pub mod ch1_bytes;
 #[path = "../wrong/ch2_one_read.rs"]
