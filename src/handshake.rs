@@ -290,7 +290,7 @@ impl Request {
 }
 
 // ANCHOR: header_line
-/// `name: value`. RFC 7230 §3.2.4: no whitespace between the name and the
+/// `name: value`. RFC 9112 §5.1: no whitespace between the name and the
 /// colon, and no obsolete line folding; the value is trimmed of spaces and tabs.
 pub(crate) fn parse_header_line(line: &str) -> Result<(String, String), Rejection> {
     if line.starts_with([' ', '\t']) {
@@ -308,7 +308,7 @@ pub(crate) fn parse_header_line(line: &str) -> Result<(String, String), Rejectio
 }
 // ANCHOR_END: header_line
 
-/// RFC 7230 §3.2.6: the characters of a token.
+/// RFC 9110 §5.6.2: the characters of a token.
 fn is_tchar(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
