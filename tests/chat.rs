@@ -564,6 +564,7 @@ fn with_close_timeout(close: Duration) -> Config {
 #[test]
 fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
     let config = with_close_timeout(Duration::from_secs(5));
+    let queue = config.chat_queue;
     let room = Room::new(&config);
     let server = serve(&room, config);
     let (stalled, a, b) = stalled_room(&server);
@@ -574,7 +575,9 @@ fn a_member_that_stops_reading_is_dropped_and_the_others_carry_on() {
     // blocks and its queue fills; 2 s later, it is dropped.
     assert_logged(
         stalled_addr,
-        "guest-1 dropped from the chat: 256 messages waiting, none taken for 2s; closing with 1008",
+        &format!(
+            "guest-1 dropped from the chat: {queue} messages waiting, none taken for 2s; closing with 1008"
+        ),
     );
     // Reading at last, it finds the backlog its socket held, then the Close
     // its writer thread sent once the write it was stuck in had finished.
