@@ -18,17 +18,16 @@
 #   make bench       wslab, tungstenite and a raw TCP echo side by side (chapter 9),
 #                    about 2 minutes; ARGS=--quick for a 25-second check
 #   make bench-scale 10,000 idle connections and the memory each one costs
-#   make conformance AUTOBAHN=path/to/runner
-#                    the Autobahn|Testsuite against /echo (chapter 6); the suite
-#                    is installed separately and is not part of CI
-#   make conformance-client [AUTOBAHN_CLIENT=path/to/conformance-client.py]
-#                    the suite's fuzzing server against our client (chapter 11);
-#                    not part of CI either
+#   make autobahn-setup  install the Autobahn|Testsuite's Python 3 port, once,
+#                    in ~/.cache/autobahn-py3 (AUTOBAHN_HOME); needs git and python3
+#   make conformance the suite against /echo (chapter 6); not part of CI
+#   make conformance-client  the suite's fuzzing server against our client
+#                    (chapter 11); not part of CI either
 
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
-.PHONY: test browser-test lint doc run bless fuzz bench bench-scale conformance conformance-client client lab lab-reset $(STEPS)
+.PHONY: test browser-test lint doc run bless fuzz bench bench-scale autobahn-setup conformance conformance-client client lab lab-reset $(STEPS)
 
 # The lab (lab/) is a default member of the workspace, so these run its
 # checks too. `cargo test` builds the examples the tests start; the explicit
@@ -123,24 +122,33 @@ bench-scale:
 	$(CARGO) build --release $(BENCH_PROGRAMS)
 	ulimit -n "$$(ulimit -Hn)"; $(CARGO) run --release --example bench_load -- --scale 10000 $(ARGS)
 
-# The Autobahn|Testsuite's fuzzing client against a release build's /echo.
-# AUTOBAHN is a runner that takes a URL and an output directory; see
-# tutorial/06-messages-and-closing.md#conformance-the-autobahntestsuite.
-AUTOBAHN ?=
+# The Autobahn|Testsuite, from its Python 3 port: a checkout in
+# $(AUTOBAHN_HOME)/src and a venv with its dependencies in $(AUTOBAHN_HOME)/venv
+# (tutorial/06-messages-and-closing.md#conformance-the-autobahntestsuite).
+# tools/run_autobahn.py runs it and prints a summary.
+AUTOBAHN_HOME ?= $(HOME)/.cache/autobahn-py3
+AUTOBAHN_REPO ?= https://github.com/ricardo-valero/autobahn-testsuite
+AUTOBAHN_PYTHON = $(AUTOBAHN_HOME)/venv/bin/python
+AUTOBAHN = AUTOBAHN_SRC="$(AUTOBAHN_HOME)/src" "$(AUTOBAHN_PYTHON)" tools/run_autobahn.py
+AUTOBAHN_MISSING = { echo "$@: no Autobahn|Testsuite in $(AUTOBAHN_HOME); run make autobahn-setup (chapter 6)" >&2; exit 2; }
 CONFORMANCE_ADDR ?= 127.0.0.1:9001
 
+autobahn-setup:
+	test -d "$(AUTOBAHN_HOME)/src" || git clone --depth 1 $(AUTOBAHN_REPO) "$(AUTOBAHN_HOME)/src"
+	test -x "$(AUTOBAHN_PYTHON)" || python3 -m venv "$(AUTOBAHN_HOME)/venv"
+	"$(AUTOBAHN_PYTHON)" -m pip install --quiet "autobahn[twisted]" "twisted[tls]" pyopenssl service-identity jinja2
+
+# The suite's fuzzing client against a release build's /echo.
 conformance:
-	@test -n "$(AUTOBAHN)" || { echo "make conformance: set AUTOBAHN=path/to/runner (see chapter 6)" >&2; exit 2; }
+	@test -x "$(AUTOBAHN_PYTHON)" -a -d "$(AUTOBAHN_HOME)/src" || $(AUTOBAHN_MISSING)
 	$(CARGO) build --release --bin wslab
 	RUST_LOG=warn target/release/wslab --addr $(CONFORMANCE_ADDR) </dev/null & server=$$!; \
 	trap 'kill $$server' EXIT; sleep 1; \
-	python3 "$(AUTOBAHN)" ws://$(CONFORMANCE_ADDR)/echo target/autobahn
+	$(AUTOBAHN) server ws://$(CONFORMANCE_ADDR)/echo target/autobahn
 
 # The suite's fuzzing *server* against our client: the runner starts it on a
 # free port and runs the driver loop of examples/autobahn_client.rs.
-AUTOBAHN_CLIENT ?= ../shared/tools/conformance-client.py
-
 conformance-client:
-	@test -f "$(AUTOBAHN_CLIENT)" || { echo "make conformance-client: set AUTOBAHN_CLIENT=path/to/conformance-client.py (see chapter 11)" >&2; exit 2; }
+	@test -x "$(AUTOBAHN_PYTHON)" -a -d "$(AUTOBAHN_HOME)/src" || $(AUTOBAHN_MISSING)
 	$(CARGO) build --release --example autobahn_client
-	python3 "$(AUTOBAHN_CLIENT)" target/autobahn-client -- target/release/examples/autobahn_client
+	$(AUTOBAHN) client target/autobahn-client -- target/release/examples/autobahn_client
