@@ -65,12 +65,12 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch04::handshake_and_refusal,
     },
     Scenario {
-        blocks: &["step4-nc"],
+        blocks: &["step4-nc", "step4-nc-log"],
         run: ch04::typed_into_nc,
     },
     Scenario {
-        blocks: &["step4-client"],
-        run: ch04::echoed_by_our_client,
+        blocks: &["step4-client", "step4-client-log"],
+        run: ch04::bytes_from_our_client,
     },
     Scenario {
         blocks: &["step5-client", "step5-trace"],
