@@ -296,7 +296,7 @@ pub fn bytes_from_our_client() -> Vec<(&'static str, String)> {
 /// Our client's handshake key, and so the accept value, is random, and so is
 /// each frame's masking key, which also changes the payload's bytes: show
 /// them as `??`. The first two bytes of a frame are not masked.
-fn hide_random_bytes(log: &str) -> String {
+pub fn hide_random_bytes(log: &str) -> String {
     let mut out = String::new();
     for line in log.lines() {
         let line = if let Some((name, _)) = line.split_once("Sec-WebSocket-Key: ") {

@@ -77,6 +77,10 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch05::trace_hello,
     },
     Scenario {
+        blocks: &["step5-fragments-client", "step5-fragments"],
+        run: ch05::ping_and_fragments,
+    },
+    Scenario {
         blocks: &["step6-fragments-client", "step6-fragments"],
         run: ch06::fragments_around_a_ping,
     },
