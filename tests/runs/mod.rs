@@ -101,7 +101,12 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch07::a_member_that_stops_reading,
     },
     Scenario {
-        blocks: &["step8-slow-client", "step8-busy", "step8-log"],
+        blocks: &[
+            "step8-slow-client",
+            "step8-too-large",
+            "step8-busy",
+            "step8-log",
+        ],
         run: ch08::tiny_limits,
     },
     Scenario {
