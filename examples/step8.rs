@@ -3,12 +3,15 @@
 //! fire by hand.
 //! Read it with `tutorial/08-hardening.md#the-code`.
 //!
+//! Each setting given on the command line is logged at the start, beside its
+//! default.
+//!
 //! Try it with tiny limits, then attack it with `nc` and a browser:
-//! `cargo run --example step8 -- --max-connections 2 --handshake-timeout 2s --max-message 1KiB`
+//! `cargo run --example step8 -- --max-connections 2 --handshake-timeout 2s --max-message 1KiB --max-head 512`
 
 use std::net::SocketAddr;
 use wslab::cli::{self, Flags};
-use wslab::config::Config;
+use wslab::config::{Bytes, Config, Field, Time};
 use wslab::connection::echo;
 use wslab::server::Server;
 
@@ -23,6 +26,7 @@ fn main() {
         .flag("--addr", "where to listen", &mut addr)
         .config(&mut config)
         .parse_env();
+    switched_on(&mut config);
     match Server::bind(addr, config) {
         Ok(server) => server.websocket("/echo", echo).run(),
         Err(error) => {
@@ -31,4 +35,32 @@ fn main() {
         }
     }
     // ANCHOR_END: main
+}
+
+// ANCHOR: switched_on
+/// Logs each setting that differs from `Config::default()`: the defences
+/// this run has set tighter (or looser) than the library's.
+fn switched_on(config: &mut Config) {
+    let mut defaults = Config::default();
+    for (setting, default) in config.settings().iter().zip(defaults.settings().iter()) {
+        let (value, default) = (show(&setting.field), show(&default.field));
+        if value != default {
+            log::info!(
+                "--{} {value} (default {default}): {}",
+                setting.name,
+                setting.help
+            );
+        }
+    }
+}
+// ANCHOR_END: switched_on
+
+fn show(field: &Field) -> String {
+    match field {
+        Field::Bytes(bytes) => Bytes(**bytes).to_string(),
+        Field::Count(count) => count.to_string(),
+        Field::Time(time) => Time(**time).to_string(),
+        Field::List(list) => list.join(","),
+        Field::Switch(on) => on.to_string(),
+    }
 }

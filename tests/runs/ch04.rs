@@ -179,14 +179,21 @@ pub fn websocket(server: &Running, ports: &mut Ports, path: &str) -> Client {
     )
 }
 
-/// step4 with its heads logged: a Firefox-like request with a lower-case
-/// header name is upgraded and closed properly; version 8 gets 426.
+/// step4 logs both heads: a Firefox-like request with a lower-case header
+/// name is upgraded, then sends what a browser sends for `ws.send("Hello")`
+/// and `ws.close()` (masked with the RFC's key), which step4 shows as bytes;
+/// version 8 gets 426.
 pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
-    let (server, mut ports) = start("step4", &[], "info,wslab::server=debug");
+    let (server, mut ports) = start("step4", &[], "info");
 
     let firefox_like = request("/", "keep-alive, Upgrade", "sec-websocket-key", "13");
     let mut client = upgrade(&server, &mut ports, &firefox_like);
-    close_normally(&mut client, &server, b"");
+    client.send(&masked(0x81, b"Hello"));
+    server.expect_log("11 bytes: 81 85 37 fa 21 3d 7f 9f 4d 51 58");
+    client.send(&masked(CLOSE, &1000u16.to_be_bytes()));
+    server.expect_log("8 bytes: 88 82 37 fa 21 3d 34 12");
+    drop(client);
+    server.expect_log("closed the connection");
 
     let version_8 = request("/", "Upgrade", "Sec-WebSocket-Key", "8");
     let mut refused = Client::connect(server.addr);
@@ -217,7 +224,8 @@ pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
 }
 
 /// A handshake typed into `nc`, which ends every line with a bare LF, as
-/// RFC 9112 §2.2 allows: step4 answers 101 once the empty line is typed.
+/// RFC 9112 §2.2 allows: step4 answers 101 once the empty line is typed. Then
+/// a line of text, which step4 shows as the bytes nc sent: no frame at all.
 pub fn typed_into_nc() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step4", &[], "info");
     let typed = typed_request("/");
@@ -230,20 +238,83 @@ pub fn typed_into_nc() -> Vec<(&'static str, String)> {
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
     );
-    server.expect_log("GET / → 101 Switching Protocols");
-    vec![(
-        "step4-nc",
-        Transcript::new()
-            .command(NC)
-            .text(&typed)
-            .text(answer.trim_end())
-            .render(&mut ports),
-    )]
+    client.send(b"Hello\n");
+    server.expect_log("6 bytes: 48 65 6c 6c 6f 0a");
+    let log = server.logs();
+    let bytes = log.last().expect("the bytes line");
+    vec![
+        (
+            "step4-nc",
+            Transcript::new()
+                .command(NC)
+                .text(&typed)
+                .text(answer.trim_end())
+                .text("Hello")
+                .render(&mut ports),
+        ),
+        (
+            "step4-nc-log",
+            Transcript::new().lines(&[bytes]).render(&mut ports),
+        ),
+    ]
 }
 
-/// Our client, introduced: one line piped through step4's echo.
-pub fn echoed_by_our_client() -> Vec<(&'static str, String)> {
+/// Our client, introduced: one line, then the end of its input, which
+/// closes. step4 shows both frames as bytes and answers neither; the client
+/// gives up on its Close after the close timeout. Its random key and the
+/// bytes it masks change on every run, so the log shows them as `??`.
+pub fn bytes_from_our_client() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step4", &[], "info");
-    let client = client_piped(&server, "/", "Hello\n");
-    vec![("step4-client", client.render(&mut ports))]
+    let mut running = Launch::example("client")
+        .args(&[&format!("ws://{}/", server.addr)])
+        .env("RUST_LOG", "warn")
+        .with_stdin()
+        .start_client();
+    running.write_stdin(b"Hello\n");
+    server.expect_log(": 11 bytes: 81 85 ");
+    running.close_stdin();
+    server.expect_log(": 8 bytes: 88 82 ");
+    let status = running
+        .wait_exit(TIMEOUT)
+        .unwrap_or_else(|| panic!("the client did not give up\n{}", running.output()));
+    assert!(status.success(), "{}", running.output());
+    server.expect_log("closed the connection");
+    let mut client = Transcript::new();
+    client
+        .command(&format!("(printf 'Hello\\n'; sleep 1) | {CLIENT}/"))
+        .lines(&running.logs())
+        .lines(&running.stdout());
+    vec![
+        ("step4-client", client.render(&mut ports)),
+        (
+            "step4-client-log",
+            hide_random_bytes(&Transcript::server(&server).render(&mut ports)),
+        ),
+    ]
+}
+
+/// Our client's handshake key, and so the accept value, is random, and so is
+/// each frame's masking key, which also changes the payload's bytes: show
+/// them as `??`. The first two bytes of a frame are not masked.
+pub fn hide_random_bytes(log: &str) -> String {
+    let mut out = String::new();
+    for line in log.lines() {
+        let line = if let Some((name, _)) = line.split_once("Sec-WebSocket-Key: ") {
+            format!("{name}Sec-WebSocket-Key: ????????????????????????")
+        } else if let Some((name, _)) = line.split_once("Sec-WebSocket-Accept: ") {
+            format!("{name}Sec-WebSocket-Accept: ????????????????????????????")
+        } else if let Some((before, bytes)) = line.split_once(" bytes: ") {
+            let shown: Vec<&str> = bytes
+                .split(' ')
+                .enumerate()
+                .map(|(i, byte)| if i < 2 { byte } else { "??" })
+                .collect();
+            format!("{before} bytes: {}", shown.join(" "))
+        } else {
+            line.to_string()
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }

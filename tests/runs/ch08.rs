@@ -40,8 +40,9 @@ fn wait_idle(server: &Running, idle: usize) {
     }
 }
 
-/// step8 with two connections at most, two seconds for a request head, and
-/// 1 KiB messages: a slow client, a full server, and a message too big.
+/// step8 with two connections at most, two seconds and 512 bytes for a
+/// request head, and 1 KiB messages: a slow client, a head too large, a full
+/// server, and a message too big.
 pub fn tiny_limits() -> Vec<(&'static str, String)> {
     let server = Launch::example("step8")
         .args(&[
@@ -51,6 +52,8 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
             "2s",
             "--max-message",
             "1KiB",
+            "--max-head",
+            "512",
         ])
         .start();
     let idle = threads(&server);
@@ -64,6 +67,14 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
     let timed_out = slow.read_all();
     server.expect_log("408 Request Timeout");
     drop(slow);
+    wait_idle(&server, idle);
+
+    let mut large = Client::connect(server.addr);
+    ports.client(large.local_addr());
+    large.send(format!("GET /echo HTTP/1.1\nCookie: {:0600}\n\n", 0).as_bytes());
+    let too_large = large.read_all();
+    server.expect_log("431 Request Header Fields Too Large");
+    drop(large);
     wait_idle(&server, idle);
 
     let mut first = open(&server, &mut ports);
@@ -92,6 +103,15 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
                 .command(NC)
                 .text(typed)
                 .text(&timed_out)
+                .render(&mut ports),
+        ),
+        (
+            "step8-too-large",
+            Transcript::new()
+                .command(&format!(
+                    "printf 'GET /echo HTTP/1.1\\nCookie: %0600d\\n\\n' 0 | {NC}"
+                ))
+                .text(&too_large)
                 .render(&mut ports),
         ),
         (

@@ -65,16 +65,20 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch04::handshake_and_refusal,
     },
     Scenario {
-        blocks: &["step4-nc"],
+        blocks: &["step4-nc", "step4-nc-log"],
         run: ch04::typed_into_nc,
     },
     Scenario {
-        blocks: &["step4-client"],
-        run: ch04::echoed_by_our_client,
+        blocks: &["step4-client", "step4-client-log"],
+        run: ch04::bytes_from_our_client,
     },
     Scenario {
         blocks: &["step5-client", "step5-trace"],
         run: ch05::trace_hello,
+    },
+    Scenario {
+        blocks: &["step5-fragments-client", "step5-fragments"],
+        run: ch05::ping_and_fragments,
     },
     Scenario {
         blocks: &["step6-fragments-client", "step6-fragments"],
@@ -97,7 +101,12 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch07::a_member_that_stops_reading,
     },
     Scenario {
-        blocks: &["step8-slow-client", "step8-busy", "step8-log"],
+        blocks: &[
+            "step8-slow-client",
+            "step8-too-large",
+            "step8-busy",
+            "step8-log",
+        ],
         run: ch08::tiny_limits,
     },
     Scenario {
