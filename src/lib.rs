@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | 1–3 | [`reverse`] | the line-reversing service of the first three steps |
 //! | 4 | [`handshake`] | reading and checking the HTTP upgrade request; the 101 and the errors |
-//! | 4, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
+//! | 6, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
 //! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode; the [`frame::Role`] that decides who masks |
 //! | 5 | [`mask`] | unmasking: the byte loop, and the fast version checked against it |
 //! | 5 | [`trace`] | annotated frame dumps for the classroom |

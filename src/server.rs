@@ -1,7 +1,7 @@
-//! Chapters 3, 4 and 8: the server. One thread accepts; every connection gets
+//! Chapters 6 and 8: the server. One thread accepts; every connection gets
 //! its own thread, which reads the handshake, answers it, and then runs the
 //! route's handler over a [`Connection`].
-//! See `tutorial/04-the-opening-handshake.md#the-server`.
+//! See `tutorial/06-messages-and-closing.md#the-server`.
 
 use crate::close::CloseCode;
 use crate::config::Config;
