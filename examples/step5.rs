@@ -29,6 +29,11 @@ fn main() {
     upgrade::serve(addr, frames);
 }
 
+/// The biggest frame step 5 waits for: a frame waits whole in `buf`, and a
+/// length the client claims must not make us hold more. Chapter 8 makes the
+/// limits settings.
+const MAX_FRAME: u64 = 1 << 20;
+
 // ANCHOR: frames
 /// Reads frames until the client closes the connection: each whole frame in
 /// `buf` is shown, unmasked and echoed; then more bytes are read.
@@ -41,6 +46,12 @@ fn frames(mut stream: TcpStream, peer: SocketAddr, mut buf: Vec<u8>) {
                 Ok(None) => break,
                 Err(error) => return log::warn!("{peer}: {error}; hanging up"),
             };
+            if header.payload_len > MAX_FRAME {
+                return log::warn!(
+                    "{peer}: a frame of {} bytes; step 5 takes {MAX_FRAME} at most; hanging up",
+                    header.payload_len
+                );
+            }
             let end = header_len + header.payload_len as usize;
             if buf.len() < end {
                 break;
