@@ -5,7 +5,8 @@
 //! the page, an echo and the chat room, and be back to the threads and file
 //! descriptors it started with. Each check is about behaviour; the waits are
 //! bounded only so that a hung server fails instead of hanging the test.
-//! See `tutorial/08-hardening.md#how-the-tests-attack-it`.
+//! See `tutorial/08-hardening.md#how-the-tests-attack-it`, and the list of the
+//! single-attack tests in `CONTRIBUTING.md#hardening-testshardeningrs`.
 
 mod support;
 

@@ -4,7 +4,7 @@
 //! chapter and the other way round. Reads files only; the transcripts, which
 //! run programs, are checked by `tutorial_runs.rs`.
 //!
-//! The conventions themselves are described in `tutorial/README.md#how-this-tutorial-is-checked`.
+//! The conventions themselves are described in `CONTRIBUTING.md#how-the-tutorial-is-checked`.
 //! With `WSLAB_BLESS=1`, quoted code that differs from its source is copied
 //! from the source into the chapter instead of failing.
 

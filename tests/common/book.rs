@@ -99,13 +99,14 @@ pub fn chapters() -> Vec<Chapter> {
 }
 
 /// Every markdown file of the tutorial (chapters, index, summary), and the
-/// top-level README: the files whose links and markers are checked.
+/// top-level README and CONTRIBUTING: the files whose links and markers are checked.
 pub fn markdown_files() -> Vec<String> {
     let mut files: Vec<String> = files_under("tutorial")
         .into_iter()
         .filter(|path| path.ends_with(".md") && !path["tutorial/".len()..].contains('/'))
         .collect();
     files.push("README.md".to_string());
+    files.push("CONTRIBUTING.md".to_string());
     files
 }
 
