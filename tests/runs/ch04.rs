@@ -179,22 +179,45 @@ pub fn websocket(server: &Running, ports: &mut Ports, path: &str) -> Client {
     )
 }
 
+/// `bytes` for `printf '...'`, each byte as `\xHH`: a frame as its dump shows it.
+fn printf_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("\\x{byte:02x}")).collect()
+}
+
 /// step4 logs both heads: a Firefox-like request with a lower-case header
-/// name is upgraded, then sends what a browser sends for `ws.send("Hello")`
-/// and `ws.close()` (masked with the RFC's key), which step4 shows as bytes;
-/// version 8 gets 426.
+/// name, sent with `printf` and `nc`, is upgraded. After it come the bytes a
+/// browser sends for `ws.send("Hello")` and `ws.close()` (masked with the
+/// RFC's key), a second apart so that step4 reads them apart, and `nc -N`
+/// ends the connection at the end of its input. Version 8 gets 426.
 pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step4", &[], "info");
 
-    let firefox_like = request("/", "keep-alive, Upgrade", "sec-websocket-key", "13");
-    let mut client = upgrade(&server, &mut ports, &firefox_like);
-    client.send(&masked(0x81, b"Hello"));
+    let head = typed_request("/")
+        .replace("Connection: Upgrade", "Connection: keep-alive, Upgrade")
+        .replace("Sec-WebSocket-Key", "sec-websocket-key");
+    let hello = masked(0x81, b"Hello");
+    let close = masked(CLOSE, &1000u16.to_be_bytes());
+    let mut client = Client::connect(server.addr);
+    ports.client(client.local_addr());
+    client.send(&[head.as_bytes(), &hello].concat());
     server.expect_log("11 bytes: 81 85 37 fa 21 3d 7f 9f 4d 51 58");
-    client.send(&masked(CLOSE, &1000u16.to_be_bytes()));
+    client.send(&close);
     server.expect_log("8 bytes: 88 82 37 fa 21 3d 34 12");
-    drop(client);
+    client.shutdown_write();
+    let upgraded = client.read_all();
+    assert!(
+        upgraded.starts_with("HTTP/1.1 101 Switching Protocols\r\n")
+            && upgraded.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{upgraded}"
+    );
     server.expect_log("closed the connection");
-
+    let first = format!(
+        "(printf '{}{}'; sleep 1; printf '{}') | {}",
+        head.replace('\n', "\\n"),
+        printf_hex(&hello),
+        printf_hex(&close),
+        NC.replacen("nc", "nc -N", 1)
+    );
     let version_8 = request("/", "Upgrade", "Sec-WebSocket-Key", "8");
     let mut refused = Client::connect(server.addr);
     ports.client(refused.local_addr());
@@ -209,6 +232,13 @@ pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
 
     let printf = format!("printf '{}' | {NC}", version_8.replace("\r\n", "\\r\\n"));
     vec![
+        (
+            "step4-first-client",
+            Transcript::new()
+                .command(&first)
+                .text(&upgraded)
+                .render(&mut ports),
+        ),
         (
             "step4-handshake",
             Transcript::server(&server).render(&mut ports),

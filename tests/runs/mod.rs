@@ -61,7 +61,7 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch03::a_zero_timeout_is_refused,
     },
     Scenario {
-        blocks: &["step4-handshake", "step4-version-8"],
+        blocks: &["step4-first-client", "step4-handshake", "step4-version-8"],
         run: ch04::handshake_and_refusal,
     },
     Scenario {
