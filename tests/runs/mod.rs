@@ -105,6 +105,7 @@ pub const SCENARIOS: &[Scenario] = &[
             "step8-slow-client",
             "step8-too-large",
             "step8-busy",
+            "step8-too-big",
             "step8-log",
         ],
         run: ch08::tiny_limits,
