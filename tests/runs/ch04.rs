@@ -1,8 +1,9 @@
-//! Chapter 4, the opening handshake: step4 upgrades one raw client and refuses
-//! one that asks for version 8, and upgrades a handshake typed into `nc`. Also
-//! the helpers of the later chapters: a raw client whose frames are masked with
-//! the RFC's key, so the dumps never change, and our client (chapter 11's) run
-//! as a reader runs it, with a random key hidden in the dumps.
+//! Chapter 4, the opening handshake: step4 upgrades a Firefox-like request
+//! sent with `printf` and `nc`, refuses one that asks for version 8, and
+//! upgrades a handshake typed into `nc`. Also the helpers of the later
+//! chapters: frames masked with the RFC's key, so the dumps never change, and
+//! our client (chapter 11's) run as a reader runs it, with a random key
+//! hidden in the dumps.
 
 use super::{NC, STEP_ADDR};
 use crate::common::{Client, Launch, Ports, Running, Transcript, TIMEOUT};
@@ -38,7 +39,7 @@ pub fn start(example: &str, args: &[&str], filter: &str) -> (Running, Ports) {
 }
 
 /// How a reader starts our client (chapter 11's) against a step server at `path`.
-const CLIENT: &str = "cargo run -q --example client -- ws://127.0.0.1:7878";
+pub const CLIENT: &str = "cargo run -q --example client -- ws://127.0.0.1:7878";
 
 /// `input` as a reader types it for `printf '...'`: each line end as `\n`.
 fn printf(input: &str) -> String {
@@ -115,16 +116,6 @@ pub fn hide_random_keys(log: &str) -> String {
     lines.iter().map(|line| format!("{line}\n")).collect()
 }
 
-/// Sends a Close with 1000 and checks that the server sent `before`, then
-/// answered with the same code (unmasked) and closed.
-pub fn close_normally(client: &mut Client, server: &Running, before: &[u8]) {
-    client.send(&masked(CLOSE, &1000u16.to_be_bytes()));
-    let mut expected = before.to_vec();
-    expected.extend_from_slice(&[0x88, 0x02, 0x03, 0xe8]);
-    assert_eq!(client.read_to_end().unwrap(), expected);
-    server.expect_log("closed by the client");
-}
-
 /// A handshake request with the RFC's key (§1.3), as a reader would type it.
 pub fn request(path: &str, connection: &str, key_header: &str, version: &str) -> String {
     format!(
@@ -155,46 +146,45 @@ pub fn read_head(client: &mut Client) -> String {
     }
 }
 
-/// Connects to `server`, numbers the client in `ports`, sends `request` and
-/// checks that the answer is a 101 with the RFC's accept value.
-pub fn upgrade(server: &Running, ports: &mut Ports, request: &str) -> Client {
-    let mut client = Client::connect(server.addr);
-    ports.client(client.local_addr());
-    client.send(request.as_bytes());
-    let head = read_head(&mut client);
-    assert!(
-        head.starts_with("HTTP/1.1 101 Switching Protocols\r\n")
-            && head.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
-        "{head}"
-    );
-    client
-}
-
-/// A client that upgrades `path` with the plain RFC request.
-pub fn websocket(server: &Running, ports: &mut Ports, path: &str) -> Client {
-    upgrade(
-        server,
-        ports,
-        &request(path, "Upgrade", "Sec-WebSocket-Key", "13"),
-    )
+/// `bytes` for `printf '...'`, each byte as `\xHH`: a frame as its dump shows it.
+fn printf_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("\\x{byte:02x}")).collect()
 }
 
 /// step4 logs both heads: a Firefox-like request with a lower-case header
-/// name is upgraded, then sends what a browser sends for `ws.send("Hello")`
-/// and `ws.close()` (masked with the RFC's key), which step4 shows as bytes;
-/// version 8 gets 426.
+/// name, sent with `printf` and `nc`, is upgraded. After it come the bytes a
+/// browser sends for `ws.send("Hello")` and `ws.close()` (masked with the
+/// RFC's key), a second apart so that step4 reads them apart, and `nc -N`
+/// ends the connection at the end of its input. Version 8 gets 426.
 pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
     let (server, mut ports) = start("step4", &[], "info");
 
-    let firefox_like = request("/", "keep-alive, Upgrade", "sec-websocket-key", "13");
-    let mut client = upgrade(&server, &mut ports, &firefox_like);
-    client.send(&masked(0x81, b"Hello"));
+    let head = typed_request("/")
+        .replace("Connection: Upgrade", "Connection: keep-alive, Upgrade")
+        .replace("Sec-WebSocket-Key", "sec-websocket-key");
+    let hello = masked(0x81, b"Hello");
+    let close = masked(CLOSE, &1000u16.to_be_bytes());
+    let mut client = Client::connect(server.addr);
+    ports.client(client.local_addr());
+    client.send(&[head.as_bytes(), &hello].concat());
     server.expect_log("11 bytes: 81 85 37 fa 21 3d 7f 9f 4d 51 58");
-    client.send(&masked(CLOSE, &1000u16.to_be_bytes()));
+    client.send(&close);
     server.expect_log("8 bytes: 88 82 37 fa 21 3d 34 12");
-    drop(client);
+    client.shutdown_write();
+    let upgraded = client.read_all();
+    assert!(
+        upgraded.starts_with("HTTP/1.1 101 Switching Protocols\r\n")
+            && upgraded.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{upgraded}"
+    );
     server.expect_log("closed the connection");
-
+    let first = format!(
+        "(printf '{}{}'; sleep 1; printf '{}') | {}",
+        head.replace('\n', "\\n"),
+        printf_hex(&hello),
+        printf_hex(&close),
+        NC.replacen("nc", "nc -N", 1)
+    );
     let version_8 = request("/", "Upgrade", "Sec-WebSocket-Key", "8");
     let mut refused = Client::connect(server.addr);
     ports.client(refused.local_addr());
@@ -209,6 +199,13 @@ pub fn handshake_and_refusal() -> Vec<(&'static str, String)> {
 
     let printf = format!("printf '{}' | {NC}", version_8.replace("\r\n", "\\r\\n"));
     vec![
+        (
+            "step4-first-client",
+            Transcript::new()
+                .command(&first)
+                .text(&upgraded)
+                .render(&mut ports),
+        ),
         (
             "step4-handshake",
             Transcript::server(&server).render(&mut ports),

@@ -1,26 +1,28 @@
 //! Chapter 8, hardening: step8 with tiny limits, and each defence firing.
 
-use super::ch04::{close_normally, websocket, KEY};
+use super::ch04::CLIENT;
 use super::{NC, STEP_ADDR};
 use crate::common::{Client, Launch, Ports, Running, Transcript, TIMEOUT};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// A client past its handshake on `/echo`, as a browser tab would be. The
-/// server logs the 101 after sending it: wait for that, so the log is in order.
-fn open(server: &Running, ports: &mut Ports) -> Client {
-    let client = websocket(server, ports, "/echo");
-    server.expect_log(&format!("{}: GET /echo → 101", client.local_addr()));
-    client
+/// Our client on `/echo`, with its input open, as a reader starts it in a
+/// terminal: `cargo run -q --example client -- ws://127.0.0.1:7878/echo`.
+fn our_client(server: &Running) -> Running {
+    Launch::example("client")
+        .args(&[&format!("ws://{}/echo", server.addr)])
+        .env("RUST_LOG", "warn")
+        .with_stdin()
+        .start_client()
 }
 
-/// A masked text message of `len` bytes in one frame, as `ws.send` sends it.
-fn big_text(len: u16) -> Vec<u8> {
-    let mut frame = vec![0x81, 0x80 | 126];
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(&KEY);
-    frame.extend((0..len as usize).map(|i| b'x' ^ KEY[i % 4]));
-    frame
+/// Ends our client's input, as Ctrl-D does: it closes with 1000 and exits.
+fn end_input(mut client: Running) {
+    client.close_stdin();
+    let status = client
+        .wait_exit(TIMEOUT)
+        .unwrap_or_else(|| panic!("the client did not exit\n{}", client.output()));
+    assert!(status.success(), "{}", client.output());
 }
 
 /// The server's threads, from `/proc` (this transcript needs Linux).
@@ -41,8 +43,9 @@ fn wait_idle(server: &Running, idle: usize) {
 }
 
 /// step8 with two connections at most, two seconds and 512 bytes for a
-/// request head, and 1 KiB messages: a slow client, a head too large, a full
-/// server, and a message too big.
+/// request head, and 1 KiB messages: a slow client and a head too large (the
+/// bytes `nc` sends), a full server (two of our clients, then `nc`), and a
+/// message too big (our client, in the slot the second one gave back).
 pub fn tiny_limits() -> Vec<(&'static str, String)> {
     let server = Launch::example("step8")
         .args(&[
@@ -77,23 +80,44 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
     drop(large);
     wait_idle(&server, idle);
 
-    let mut first = open(&server, &mut ports);
-    let mut second = open(&server, &mut ports);
+    // Two of our clients take both slots; nc, a third, is refused.
+    let first = our_client(&server);
+    server.expect_log("GET /echo → 101");
+    let second = our_client(&server);
+    assert!(
+        server.wait_for_logs("GET /echo → 101", 2, TIMEOUT),
+        "{}",
+        second.output()
+    );
     let mut third = Client::connect(server.addr);
-    ports.client(third.local_addr());
     let busy = third.read_all();
     server.expect_log("refused: 2 connections already");
 
-    first.send(&big_text(2000));
-    let closed = first.read_to_end().unwrap_or_else(|(bytes, _)| bytes);
-    assert_eq!(
-        (closed[0], &closed[2..4]),
-        (0x88, &[0x03, 0xf1][..]),
-        "a Close with 1009: {closed:?}"
-    );
+    // The second ends, and gives its slot to a client with a message of
+    // 2000 bytes; `sleep` holds its input open, so the server's Close comes
+    // first.
+    end_input(second);
+    server.expect_log("closed by the client");
+    let long_line = format!("{:02000}\n", 0);
+    let mut big = our_client(&server);
+    big.write_stdin(long_line.as_bytes());
+    let status = big
+        .wait_exit(TIMEOUT)
+        .unwrap_or_else(|| panic!("the server did not close\n{}", big.output()));
     server.expect_log("closing with 1009");
-    close_normally(&mut second, &server, b"");
-    drop((first, second));
+    let mut too_big = Transcript::new();
+    too_big
+        .command(&format!("(printf '%02000d\\n' 0; sleep 1) | {CLIENT}/echo"))
+        .lines(&big.logs())
+        .lines(&big.stdout())
+        .command("echo $?")
+        .text(&status.code().expect("an exit status").to_string());
+    end_input(first);
+    assert!(
+        server.wait_for_logs("closed by the client", 2, TIMEOUT),
+        "{}",
+        server.output()
+    );
     wait_idle(&server, idle);
 
     vec![
@@ -118,6 +142,7 @@ pub fn tiny_limits() -> Vec<(&'static str, String)> {
             "step8-busy",
             Transcript::new().command(NC).text(&busy).render(&mut ports),
         ),
+        ("step8-too-big", too_big.render(&mut ports)),
         ("step8-log", Transcript::server(&server).render(&mut ports)),
     ]
 }

@@ -61,7 +61,7 @@ pub const SCENARIOS: &[Scenario] = &[
         run: ch03::a_zero_timeout_is_refused,
     },
     Scenario {
-        blocks: &["step4-handshake", "step4-version-8"],
+        blocks: &["step4-first-client", "step4-handshake", "step4-version-8"],
         run: ch04::handshake_and_refusal,
     },
     Scenario {
@@ -105,6 +105,7 @@ pub const SCENARIOS: &[Scenario] = &[
             "step8-slow-client",
             "step8-too-large",
             "step8-busy",
+            "step8-too-big",
             "step8-log",
         ],
         run: ch08::tiny_limits,
