@@ -98,11 +98,21 @@ fn each_handshake_limit_gets_its_status_and_a_log_line_and_the_server_goes_on() 
     }
 }
 
-/// The lines logged about `peer` so far, as `LEVEL text`.
-fn lines_about(peer: SocketAddr) -> Vec<String> {
+/// Reads `server`'s log until a line about `peer` contains `needle`; returns
+/// every line about `peer` read on the way. The server is a process of its
+/// own, so no other test's client can share `peer`'s port in its log: Linux
+/// may give the same source port to connections to different servers.
+fn lines_until(server: &mut MainBinary, peer: SocketAddr, needle: &str) -> Vec<String> {
     let about = format!("{peer}:");
-    let log = LOG.lock().unwrap_or_else(|p| p.into_inner());
-    log.iter().filter(|l| l.contains(&about)).cloned().collect()
+    let mut lines = Vec::new();
+    loop {
+        let line = server.wait_for_line(&about);
+        let done = line.contains(needle);
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
 }
 
 #[test]
@@ -110,36 +120,38 @@ fn a_connection_that_sends_nothing_is_closed_quietly_and_a_started_head_gets_408
     // Browsers open spare connections that may never carry a request: no
     // 408 for them and no warning, only an info line. A head that started
     // and did not finish is still a 408 with a warning.
-    let server = start(Config {
-        handshake_timeout: Duration::from_millis(300),
-        ..Config::default()
-    });
-    let mut silent = connect(server.addr());
+    let mut server = MainBinary::start_with(&["--handshake-timeout", "300ms"]);
+    let mut silent = connect(server.addr);
     assert_eq!(read_to_eof(&mut silent), b"", "no answer to silence");
-    assert_logged(me(&silent), "sent nothing within 300ms; closed");
-    let lines = lines_about(me(&silent));
+    let lines = lines_until(
+        &mut server,
+        me(&silent),
+        "sent nothing within 300ms; closed",
+    );
     assert!(
         lines
             .iter()
-            .all(|l| l.starts_with("INFO ") && !l.contains("408")),
+            .all(|l| l.starts_with("[INFO ") && !l.contains("408")),
         "{lines:#?}"
     );
 
-    let mut leaving = connect(server.addr());
+    let mut leaving = connect(server.addr);
     leaving.shutdown(std::net::Shutdown::Write).unwrap();
     assert_eq!(read_to_eof(&mut leaving), b"");
-    assert_logged(me(&leaving), "left after 0 bytes, before a request");
-    let lines = lines_about(me(&leaving));
-    assert!(lines.iter().all(|l| l.starts_with("INFO ")), "{lines:#?}");
+    let lines = lines_until(
+        &mut server,
+        me(&leaving),
+        "left after 0 bytes, before a request",
+    );
+    assert!(lines.iter().all(|l| l.starts_with("[INFO ")), "{lines:#?}");
 
-    let mut started = connect(server.addr());
+    let mut started = connect(server.addr);
     started.write_all(b"G").unwrap();
     let response = read_response(&mut started);
     assert_rejected(&response, "HTTP/1.1 408 Request Timeout", "in time");
-    assert_logged(me(&started), "? → 408 Request Timeout");
-    let lines = lines_about(me(&started));
-    assert!(lines.iter().any(|l| l.starts_with("WARN ")), "{lines:#?}");
-    assert_serves(server.addr());
+    let lines = lines_until(&mut server, me(&started), "? → 408 Request Timeout");
+    assert!(lines.iter().any(|l| l.starts_with("[WARN ")), "{lines:#?}");
+    assert_serves(server.addr);
 }
 
 #[test]
