@@ -294,16 +294,7 @@ impl Launch {
             self.hidden_args
                 .extend(["--addr".into(), "127.0.0.1:0".into()]);
         }
-        let (mut child, stdout, stderr) = self.spawn();
-        let stdin = child.stdin.take();
-        let mut running = Running {
-            launch: self,
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            child,
-            stdin,
-            stdout,
-            stderr,
-        };
+        let mut running = self.start_client();
         let found = running.stderr.wait_until(START_TIMEOUT, |lines| {
             lines.iter().any(|l| listening_addr(l).is_some())
         });
