@@ -98,13 +98,21 @@ pub fn chapters() -> Vec<Chapter> {
     chapters
 }
 
-/// Every markdown file of the tutorial (chapters, index, summary), and the
-/// top-level README and CONTRIBUTING: the files whose links and markers are checked.
-pub fn markdown_files() -> Vec<String> {
-    let mut files: Vec<String> = files_under("tutorial")
+/// The markdown pages directly in `dir` (not in its subfolders), sorted.
+pub fn pages_in(dir: &str) -> Vec<String> {
+    let prefix = format!("{dir}/");
+    files_under(dir)
         .into_iter()
-        .filter(|path| path.ends_with(".md") && !path["tutorial/".len()..].contains('/'))
-        .collect();
+        .filter(|path| path.ends_with(".md") && !path[prefix.len()..].contains('/'))
+        .collect()
+}
+
+/// Every markdown file of the tutorial (chapters, index, summary), its Chinese
+/// edition in `tutorial/zh/`, and the top-level README and CONTRIBUTING: the
+/// files whose links and markers are checked, and which blessing rewrites.
+pub fn markdown_files() -> Vec<String> {
+    let mut files = pages_in("tutorial");
+    files.extend(pages_in("tutorial/zh"));
     files.push("README.md".to_string());
     files.push("CONTRIBUTING.md".to_string());
     files
@@ -255,13 +263,23 @@ pub fn replace_body(text: &str, fence: &Fence, body: &str) -> String {
 // ---------------------------------------------------------------------------
 // Headings and slugs
 
-/// The text of each ATX heading (`## Run it`) outside fenced blocks.
-pub fn headings(text: &str) -> Vec<String> {
+/// An ATX heading (`## Run it`) outside fenced blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 0-based.
+    pub line: usize,
+    /// The number of `#`s.
+    pub level: usize,
+    pub text: String,
+}
+
+/// Every heading of a markdown text, in order.
+pub fn heading_lines(text: &str) -> Vec<Heading> {
     let fenced = fenced_lines(text);
     text.lines()
         .enumerate()
         .filter(|&(i, _)| !fenced[i])
-        .filter_map(|(_, line)| {
+        .filter_map(|(i, line)| {
             let hashes = line.chars().take_while(|&c| c == '#').count();
             let rest = &line[hashes..];
             if !(1..=6).contains(&hashes) || !(rest.is_empty() || rest.starts_with(' ')) {
@@ -275,7 +293,34 @@ pub fn headings(text: &str) -> Vec<String> {
             } else {
                 rest
             };
-            Some(rest.to_string())
+            Some(Heading {
+                line: i,
+                level: hashes,
+                text: rest.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The text of each ATX heading outside fenced blocks.
+pub fn headings(text: &str) -> Vec<String> {
+    heading_lines(text).into_iter().map(|h| h.text).collect()
+}
+
+/// The ids a page sets itself with a line `<a id="ID"></a>`, outside fenced
+/// blocks. A Chinese page puts its English twin's slug before each heading
+/// this way, so a link to `#the-goal` works in either edition.
+pub fn explicit_ids(text: &str) -> Vec<String> {
+    let fenced = fenced_lines(text);
+    text.lines()
+        .enumerate()
+        .filter(|&(i, _)| !fenced[i])
+        .filter_map(|(_, line)| {
+            let id = line
+                .trim()
+                .strip_prefix("<a id=\"")?
+                .strip_suffix("\"></a>")?;
+            Some(id.to_string())
         })
         .collect()
 }
@@ -463,14 +508,15 @@ pub fn check_reference(from: &str, reference: &Reference) -> Result<(), String> 
         return Ok(());
     }
     let text = read(&reference.path).unwrap_or_default();
-    let slugs = slugs(&text);
-    if slugs.iter().any(|s| s == fragment) {
+    let mut targets = slugs(&text);
+    targets.extend(explicit_ids(&text));
+    if targets.iter().any(|s| s == fragment) {
         return Ok(());
     }
     Err(format!(
         "{place}: {} has no heading with the anchor #{fragment}; its anchors are: {}",
         reference.path,
-        slugs.join(", ")
+        targets.join(", ")
     ))
 }
 
