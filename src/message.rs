@@ -44,7 +44,6 @@ pub struct Limits {
     pub max_message: usize,
 }
 
-// ANCHOR: budget
 /// The bytes of unfinished messages held for all connections together, and
 /// the most there may be. Each connection's limit bounds one message; this
 /// bounds their sum, which a thousand connections could otherwise make
@@ -69,6 +68,7 @@ impl Budget {
         self.held.load(Ordering::SeqCst)
     }
 
+    // ANCHOR: budget
     /// Takes `n` more bytes, unless that would go over the budget.
     fn take(&self, n: usize) -> Result<(), ProtocolError> {
         self.held
@@ -78,12 +78,12 @@ impl Budget {
             .map(|_| ())
             .map_err(|_| ProtocolError::OverBudget { max: self.max })
     }
+    // ANCHOR_END: budget
 
     fn give_back(&self, n: usize) {
         self.held.fetch_sub(n, Ordering::SeqCst);
     }
 }
-// ANCHOR_END: budget
 
 /// A data message whose frames are still arriving.
 #[derive(Debug)]

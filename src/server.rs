@@ -268,7 +268,6 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 }
 // ANCHOR_END: accept_loop
 
-// ANCHOR: accept
 /// `listener.accept()`, or `None` when there is no client to serve now.
 ///
 /// Each connection takes a file descriptor. When none is left (EMFILE: the
@@ -306,7 +305,6 @@ fn accept(listener: &TcpListener, spare: &mut Option<File>) -> Option<(TcpStream
     }
     Some((stream, peer))
 }
-// ANCHOR_END: accept
 
 /// `errno` for "too many open files": in this process, and in the system.
 const EMFILE: i32 = 24;
@@ -317,7 +315,6 @@ fn open_spare() -> Option<File> {
     File::open("/dev/null").ok()
 }
 
-// ANCHOR: spawn_connection
 /// Starts the connection's own thread, counted in `active` until it ends.
 /// When no thread can be started, the accept thread answers 503 itself: the
 /// stream waits in a slot outside the thread's closure, so it is still ours.
@@ -341,7 +338,6 @@ fn spawn_connection(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
         }
     }
 }
-// ANCHOR_END: spawn_connection
 
 /// The stream in `slot`, unless the other side of the spawn took it first.
 fn take(slot: &Mutex<Option<TcpStream>>) -> Option<TcpStream> {
