@@ -4,6 +4,8 @@
 #   make browser-test  the chat page in headless chromium, directly and through
 #                    nginx with TLS (part of make test)
 #   make lint        formatting and clippy, warnings as errors
+#   make book        the tutorial as a book in target/book (mdbook), its links
+#                    checked (part of make test); `mdbook serve tutorial` to read it
 #   make doc         the API docs, warnings as errors
 #   make stepN       chapter N's program; flags go in ARGS: make step1 ARGS="--clients 2"
 #   make client ARGS=URL  chapter 11's client: make client ARGS=ws://127.0.0.1:8080/echo
@@ -27,12 +29,13 @@
 CARGO ?= cargo
 STEPS := step1 step2 step3 step4 step5 step6 step7 step8 step9
 
-.PHONY: test browser-test lint doc run bless fuzz bench bench-scale autobahn-setup conformance conformance-client client lab lab-reset $(STEPS)
+.PHONY: test browser-test book lint doc run bless fuzz bench bench-scale autobahn-setup conformance conformance-client client lab lab-reset $(STEPS)
 
 # The lab (lab/) is a default member of the workspace, so these run its
 # checks too. `cargo test` builds the examples the tests start; the explicit
 # build first makes a compile error show up once, before any test output.
 # --no-fail-fast runs every test binary, so one run reports every failure.
+# One of them, tests/book.rs, builds the book (make book).
 test: browser-test
 	$(CARGO) build --all-targets
 	$(CARGO) test --all-targets --no-fail-fast
@@ -51,6 +54,12 @@ browser-test:
 	cd tests/browser && npm ci --no-audit --no-fund
 	cd tests/browser && WSLAB_BIN="$(WSLAB_BIN)" node chat.spec.mjs
 	cd tests/browser && WSLAB_BIN="$(WSLAB_BIN)" node nginx.spec.mjs
+
+# `mdbook build tutorial`, then every link of every page checked. Needs mdbook
+# (`cargo install --locked mdbook`); without it the test fails under CI=true
+# and skips otherwise.
+book:
+	$(CARGO) test --test book -- --nocapture
 
 lint:
 	$(CARGO) fmt --check

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 pub enum State {
     /// Messages flow both ways.
     Open,
-    /// A Close frame has been sent or received: §7.1.2 "The WebSocket Closing
+    /// A Close frame has been sent or received: §7.1.3 "The WebSocket Closing
     /// Handshake is Started". No more data goes out, and a server delivers
     /// none; a client delivers what the server sent before its Close.
     Closing,

@@ -1,7 +1,8 @@
 //! The tutorial cannot drift from the code: quoted code matches its anchor in
 //! the source, every anchor is quoted, chapter references in the code and links
-//! in the markdown lead to files and headings that exist, and each step has its
-//! chapter and the other way round. Reads files only; the transcripts, which
+//! in the markdown lead to files and headings that exist, each step has its
+//! chapter and the other way round, and every picture in `tutorial/img/` is a
+//! plain SVG that some page shows. Reads files only; the transcripts, which
 //! run programs, are checked by `tutorial_runs.rs`.
 //!
 //! The conventions themselves are described in `CONTRIBUTING.md#how-the-tutorial-is-checked`.
@@ -161,6 +162,186 @@ fn links_in_the_markdown_resolve() {
         }
     }
     report("links that lead nowhere", problems);
+}
+
+// ---------------------------------------------------------------------------
+// Pictures
+
+/// The tutorial's pictures: every file in `tutorial/img/`.
+fn pictures() -> Vec<String> {
+    book::files_under("tutorial/img")
+}
+
+/// The fonts every reader has: a named font may be missing, and the text then
+/// runs wider than the picture allows for.
+const GENERIC_FONTS: [&str; 3] = ["sans-serif", "serif", "monospace"];
+
+/// The smallest text size, in the picture's own pixels: each picture is
+/// drawn at the size it is shown (its viewBox is its width and height).
+const MIN_FONT_SIZE: f64 = 12.0;
+
+/// Why `text` is not an SVG that shows the same on GitHub (which serves it
+/// as an image, so no scripts and nothing fetched) and in mdBook's light and
+/// dark themes, or nothing if it is.
+fn svg_problems(text: &str) -> Vec<String> {
+    let document = match roxmltree::Document::parse(text) {
+        Ok(document) => document,
+        Err(error) => return vec![format!("is not well-formed XML: {error}")],
+    };
+    let svg = document.root_element();
+    let mut problems = Vec::new();
+    if svg.tag_name().name() != "svg" || svg.tag_name().namespace() != Some(SVG_NAMESPACE) {
+        problems.push(format!(
+            "the root element is {:?}, not <svg xmlns=\"{SVG_NAMESPACE}\">",
+            svg.tag_name()
+        ));
+    }
+    let number = |name: &str| svg.attribute(name).and_then(|v| v.parse::<f64>().ok());
+    let (width, height) = (number("width"), number("height"));
+    if width.is_none() || height.is_none() {
+        problems.push("needs width and height in pixels, as plain numbers".into());
+    }
+    match svg.attribute("viewBox") {
+        None => problems.push("has no viewBox".into()),
+        Some(view_box) => {
+            let parts: Vec<f64> = view_box
+                .split([' ', ','])
+                .filter(|part| !part.is_empty())
+                .filter_map(|part| part.parse().ok())
+                .collect();
+            if parts.len() != 4 || Some(parts[2]) != width || Some(parts[3]) != height {
+                problems.push(format!(
+                    "viewBox=\"{view_box}\" should be \"0 0 WIDTH HEIGHT\", the picture's own size"
+                ));
+            }
+        }
+    }
+    if !svg.children().any(|child| child.has_tag_name("title")) {
+        problems.push("has no <title> saying what it shows".into());
+    }
+    let background = svg
+        .children()
+        .filter(|child| child.is_element())
+        .find(|child| !child.has_tag_name("title") && !child.has_tag_name("defs"));
+    let is_background = background.is_some_and(|rect| {
+        rect.has_tag_name("rect")
+            && matches!(rect.attribute("fill"), Some("#ffffff" | "#fff" | "white"))
+            && rect.attribute("width").and_then(|v| v.parse().ok()) == width
+            && rect.attribute("height").and_then(|v| v.parse().ok()) == height
+    });
+    if !is_background {
+        problems.push(
+            "the first thing drawn must be a white <rect> as big as the picture, so that it reads on a dark theme"
+                .into(),
+        );
+    }
+    for node in svg.descendants().filter(|node| node.is_element()) {
+        let line = document.text_pos_at(node.range().start).row;
+        let name = node.tag_name().name();
+        if ["script", "foreignObject", "image", "style"].contains(&name) {
+            problems.push(format!(
+                "line {line}: no <{name}>: draw with shapes, text and attributes"
+            ));
+        }
+        for attribute in node.attributes() {
+            let (key, value) = (attribute.name(), attribute.value());
+            if key.starts_with("on") {
+                problems.push(format!("line {line}: no event handlers ({key})"));
+            }
+            let external = (key == "href" && !value.starts_with('#'))
+                || value.contains("url(") && !value.contains("url(#");
+            if external {
+                problems.push(format!(
+                    "line {line}: {key}=\"{value}\" refers outside the file"
+                ));
+            }
+            if key == "font-family" && !GENERIC_FONTS.contains(&value) {
+                problems.push(format!(
+                    "line {line}: font-family=\"{value}\": use one of {GENERIC_FONTS:?}"
+                ));
+            }
+            if key == "font-size" && !value.parse().is_ok_and(|size: f64| size >= MIN_FONT_SIZE) {
+                problems.push(format!(
+                    "line {line}: font-size=\"{value}\": at least {MIN_FONT_SIZE} pixels"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+
+#[test]
+fn every_picture_is_a_plain_svg() {
+    let pictures = pictures();
+    let mut problems = Vec::new();
+    for path in &pictures {
+        if !path.ends_with(".svg") {
+            problems.push(format!("{path}: the tutorial's pictures are SVG files"));
+            continue;
+        }
+        let text = book::read(path).unwrap_or_default();
+        problems.extend(
+            svg_problems(&text)
+                .into_iter()
+                .map(|p| format!("{path}: {p}")),
+        );
+    }
+    report(
+        "pictures that GitHub or mdBook may not show as drawn",
+        problems,
+    );
+    assert!(!pictures.is_empty(), "no pictures in tutorial/img/");
+}
+
+/// Every `![alt](path)` of the markdown files, with the file it is in.
+fn shown_pictures() -> Vec<(String, book::Image)> {
+    let mut shown = Vec::new();
+    for file in book::markdown_files() {
+        let text = book::read(&file).unwrap_or_default();
+        shown.extend(
+            book::images(&file, &text)
+                .into_iter()
+                .map(|i| (file.clone(), i)),
+        );
+    }
+    shown
+}
+
+#[test]
+fn every_picture_is_shown_by_a_page() {
+    let shown: Vec<String> = shown_pictures().into_iter().map(|(_, i)| i.path).collect();
+    let problems = pictures()
+        .into_iter()
+        .filter(|picture| !shown.contains(picture))
+        .map(|picture| {
+            let relative = picture.strip_prefix("tutorial/").unwrap_or(&picture);
+            format!("{picture}: add `![what it shows]({relative})` to a chapter, or delete it")
+        })
+        .collect();
+    report("pictures that no page shows", problems);
+}
+
+#[test]
+fn every_picture_a_page_shows_exists() {
+    let mut problems = Vec::new();
+    for (file, image) in shown_pictures() {
+        let place = format!("{file}:{}", image.line);
+        if !common::root().join(&image.path).is_file() {
+            problems.push(format!(
+                "{place}: shows {}, which does not exist",
+                image.path
+            ));
+        }
+        if image.alt.trim().is_empty() {
+            problems.push(format!(
+                "{place}: ![]({}) needs an alt text that says what the picture shows",
+                image.path
+            ));
+        }
+    }
+    report("pictures that are missing", problems);
 }
 
 /// `examples/stepN.rs` for every N there is.
@@ -407,6 +588,49 @@ fn references_and_links_are_found() {
             ("src/lib.rs", None),
             ("tutorial/README.md", Some("local")),
         ]
+    );
+}
+
+#[test]
+fn pictures_are_found_and_judged() {
+    let md = "![a drawing](img/a.svg) and `![not](code.svg)`\n```md\n![nor](fenced.svg)\n```\n![](../b.svg) ![web](https://x.org/c.svg)\n";
+    let found: Vec<(String, String)> = book::images("tutorial/01-a.md", md)
+        .into_iter()
+        .map(|i| (i.alt, i.path))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("a drawing".to_string(), "tutorial/img/a.svg".to_string()),
+            (String::new(), "b.svg".to_string()),
+        ]
+    );
+    let good = r##"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50" viewBox="0 0 100 50"><title>t</title><defs><marker id="m"/></defs><rect width="100" height="50" fill="#ffffff"/><line marker-end="url(#m)"/><text font-size="12" font-family="monospace">x</text></svg>"##;
+    assert_eq!(svg_problems(good), Vec::<String>::new());
+    let bad = r#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50" viewBox="0 0 200 100"><script>x</script><text font-size="10" font-family="Helvetica" onclick="y">x</text><use href="other.svg#a"/></svg>"#;
+    let problems = svg_problems(bad);
+    for expected in [
+        "viewBox",
+        "<title>",
+        "white <rect>",
+        "<script>",
+        "font-size=\"10\"",
+        "Helvetica",
+        "onclick",
+        "other.svg#a",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected} not in {problems:#?}"
+        );
+    }
+    assert!(svg_problems("<svg>")
+        .iter()
+        .any(|p| p.contains("not well-formed")));
+    assert!(
+        svg_problems("<svg width='1' height='1' viewBox='0 0 1 1'/>")
+            .iter()
+            .any(|p| p.contains("root element"))
     );
 }
 

@@ -1,7 +1,8 @@
 // Chapter 7's real-browser test: Debian's chromium, headless, driven by
 // playwright-core (never a downloaded browser) against the main server's
 // chat page. Two tabs chat; markup stays text; the connection state is shown,
-// including after the server dies and comes back. It saves a screenshot.
+// including after the server dies and comes back. It saves a screenshot. And
+// the tutorial's pictures (tutorial/img/*.svg) decode in a real browser.
 // See tutorial/07-the-chat-room.md#run-it.
 //
 // Run it with `make browser-test`, which builds the server first. By hand:
@@ -11,7 +12,7 @@
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import assert from "node:assert/strict";
 import {
@@ -20,6 +21,7 @@ import {
 } from "./common.mjs";
 
 const SCREENSHOT = process.env.SCREENSHOT || here("../../target/browser/chat.png");
+const PICTURES = here("../../tutorial/img");
 
 requirePrograms([[CHROMIUM, "chromium"]]);
 
@@ -153,6 +155,31 @@ try {
   await say(b, "back again");
   await shows(a, "#messages li", "back again");
   ok("after a restart the tabs reconnect by themselves and chat again");
+
+  // The tutorial's pictures, as GitHub and mdBook show them: each in an <img>,
+  // where it must decode at its own size and draw something.
+  const pictures = readdirSync(PICTURES).filter((name) => name.endsWith(".svg")).sort();
+  assert.ok(pictures.length > 0, `no pictures in ${PICTURES}`);
+  const viewer = await context.newPage();
+  for (const name of pictures) {
+    const svg = readFileSync(`${PICTURES}/${name}`);
+    const width = Number(/<svg[^>]*\swidth="(\d+)"/.exec(svg.toString())?.[1]);
+    await viewer.setContent(`<img src="data:image/svg+xml;base64,${svg.toString("base64")}">`);
+    const shown = await viewer.$eval("img", async (img) => {
+      await img.decode();
+      const canvas = Object.assign(document.createElement("canvas"), { width: img.naturalWidth, height: img.naturalHeight });
+      const context = canvas.getContext("2d");
+      context.drawImage(img, 0, 0);
+      const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i] + pixels[i + 1] + pixels[i + 2] < 600) inked++;
+      return { width: img.naturalWidth, height: img.naturalHeight, inked };
+    }).catch((error) => { throw new Error(`${name} does not decode: ${error.message}`); });
+    assert.equal(shown.width, width, `${name} is shown ${shown.width} px wide, not its width ${width}`);
+    assert.ok(shown.height > 0 && shown.inked > 0, `${name} draws nothing: ${JSON.stringify(shown)}`);
+  }
+  await viewer.close();
+  ok(`the tutorial's ${pictures.length} pictures decode in an <img> and draw`);
 
   assert.deepEqual(errors, [], "no JavaScript errors on the pages");
   ok("no JavaScript errors");

@@ -461,6 +461,50 @@ pub fn links(file: &str, text: &str) -> Vec<Reference> {
     found
 }
 
+/// A picture a markdown file shows: `![alt](path)`, outside fenced blocks and
+/// code spans, its path resolved against the file's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// 1-based.
+    pub line: usize,
+    pub alt: String,
+    /// Resolved against the repository root.
+    pub path: String,
+}
+
+/// The pictures (`![alt](path)`) of a markdown file. Pictures from the web
+/// (`https:`) are left out: the tutorial's are its own files.
+pub fn images(file: &str, text: &str) -> Vec<Image> {
+    let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+    let fenced = fenced_lines(text);
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if fenced[i] {
+            continue;
+        }
+        let line = without_code_spans(line);
+        let mut rest = line.as_str();
+        while let Some(at) = rest.find("![") {
+            let after = &rest[at + 2..];
+            let Some((alt, target)) = after.split_once("](") else {
+                break;
+            };
+            let end = target.find(')').unwrap_or(target.len());
+            let path = target[..end].split_whitespace().next().unwrap_or("");
+            rest = &target[end..];
+            if path.contains(':') {
+                continue;
+            }
+            found.push(Image {
+                line: i + 1,
+                alt: alt.to_string(),
+                path: normalise(&dir.join(path)),
+            });
+        }
+    }
+    found
+}
+
 fn without_code_spans(line: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
