@@ -53,6 +53,7 @@ fn main() {
     }
 }
 
+// ANCHOR: tungstenite_echo
 /// Tungstenite's example server, minus its logging: read a message, send it back.
 fn tungstenite_echo(stream: TcpStream) {
     let Ok(mut websocket) = tungstenite_latest::accept(stream) else {
@@ -64,7 +65,9 @@ fn tungstenite_echo(stream: TcpStream) {
         }
     }
 }
+// ANCHOR_END: tungstenite_echo
 
+// ANCHOR: tcp_echo
 /// Whatever arrives goes straight back, 64 KiB at a time.
 fn tcp_echo(mut stream: TcpStream) {
     let mut buf = vec![0u8; 64 * 1024];
@@ -74,3 +77,4 @@ fn tcp_echo(mut stream: TcpStream) {
         }
     }
 }
+// ANCHOR_END: tcp_echo
