@@ -35,7 +35,6 @@ const COMMANDS: &str = "\
 //TEXT                  send a text message that starts with /
 Ctrl-D closes the connection with 1000.";
 
-// ANCHOR: main
 fn main() {
     let mut url = String::new();
     let mut trace = false;
@@ -62,6 +61,7 @@ fn main() {
         protocols,
         ..Options::default()
     };
+    // ANCHOR: main
     let mut connection = match connect(&url, &options) {
         Ok(connection) => connection,
         Err(error) => {
@@ -95,8 +95,8 @@ fn main() {
         eprintln!("{how}");
     }
     exit(status);
+    // ANCHOR_END: main
 }
-// ANCHOR_END: main
 
 // ANCHOR: send_lines
 /// Each line of input is a text message, or a command; the end of input
@@ -135,7 +135,6 @@ fn send_lines(handle: &Handle) {
 }
 // ANCHOR_END: send_lines
 
-// ANCHOR: command
 /// A line of input.
 #[derive(Debug, PartialEq, Eq)]
 enum Command<'a> {
@@ -177,7 +176,6 @@ impl Command<'_> {
         }
     }
 }
-// ANCHOR_END: command
 
 /// `81 05 48 65` or `81054865`: pairs of hex digits, spaces anywhere between pairs.
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
@@ -194,7 +192,6 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-// ANCHOR: report
 /// How the connection ended, and the exit status: 0 for a closing handshake
 /// we started, or one the server started with 1000, 1001 or no code; 1 for
 /// anything else.
@@ -228,7 +225,6 @@ fn report(ending: Option<Ending>) -> (i32, String) {
         None => (1, "the connection ended, and it is not known how".into()),
     }
 }
-// ANCHOR_END: report
 
 #[cfg(test)]
 mod tests {

@@ -37,7 +37,6 @@ fn main() {
     // ANCHOR_END: main
 }
 
-// ANCHOR: switched_on
 /// Logs each setting that differs from `Config::default()`: the defences
 /// this run has set tighter (or looser) than the library's.
 fn switched_on(config: &mut Config) {
@@ -53,7 +52,6 @@ fn switched_on(config: &mut Config) {
         }
     }
 }
-// ANCHOR_END: switched_on
 
 fn show(field: &Field) -> String {
     match field {

@@ -173,7 +173,6 @@ impl Room {
         }
     }
 
-    // ANCHOR: handle
     /// Acts on one text message from member `id`.
     fn handle(&self, id: u64, text: &str) {
         match Command::parse(text) {
@@ -191,7 +190,6 @@ impl Room {
             Command::Rename(wanted) => self.rename(id, &wanted),
         }
     }
-    // ANCHOR_END: handle
 
     fn rename(&self, id: u64, wanted: &str) {
         let mut members = self.lock();
@@ -246,7 +244,6 @@ impl Room {
     }
     // ANCHOR_END: broadcast
 
-    // ANCHOR: drop_member
     /// Drops a member that has stopped reading, and returns the leave
     /// announcement for the others. Its writer thread, seeing the flag, sends
     /// Close 1008 as soon as the write it is in (if any) finishes; if that
@@ -268,7 +265,6 @@ impl Room {
             .num("members", members.len())
             .end()
     }
-    // ANCHOR_END: drop_member
 }
 
 /// Why `name` cannot be member `id`'s new name, if it cannot.

@@ -19,7 +19,6 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::net::TcpStream;
 
-// ANCHOR: url
 /// A `ws://` URL taken apart (§3): where to connect, and what to ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
@@ -93,7 +92,6 @@ impl Url {
         (host.into(), self.port)
     }
 }
-// ANCHOR_END: url
 
 /// What a client may add to its request, and the limits it lives by.
 #[derive(Debug, Clone, Default)]

@@ -32,7 +32,6 @@ impl CloseCode {
     /// 1013: try again later (IANA registry; used when the server is overloaded).
     pub const TRY_AGAIN_LATER: CloseCode = CloseCode(1013);
 
-    // ANCHOR: valid_codes
     /// Whether a peer may send this code in a Close frame. §7.4.1 reserves
     /// 1004, 1005, 1006 and 1015 and leaves 0–999 unused; §7.4.2 gives
     /// 1000–2999 to the protocol (of which IANA has registered up to 1014),
@@ -40,7 +39,6 @@ impl CloseCode {
     pub fn is_allowed_on_wire(self) -> bool {
         matches!(self.0, 1000..=1003 | 1007..=1014 | 3000..=4999)
     }
-    // ANCHOR_END: valid_codes
 }
 
 impl fmt::Display for CloseCode {
@@ -90,7 +88,6 @@ pub struct CloseFrame {
     pub reason: String,
 }
 
-// ANCHOR: parse_close
 /// Reads a Close frame's payload. `Ok(None)` is an empty payload: no code.
 pub fn parse_close_payload(payload: &[u8]) -> Result<Option<CloseFrame>, ProtocolError> {
     match payload {
@@ -112,7 +109,6 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<Option<CloseFrame>, Protoco
         }
     }
 }
-// ANCHOR_END: parse_close
 
 /// The payload of a Close frame we send: the code, big-endian, then the reason.
 /// The reason is cut to fit the 125-byte control-frame limit, on a character boundary.

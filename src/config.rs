@@ -93,7 +93,6 @@ impl Default for Config {
     }
 }
 
-// ANCHOR: settings
 impl Config {
     /// Every field that a command line may set, each with its name and a line
     /// of help: the flags of `wslab`, step 7 and step 8 (`--idle-timeout 5s`).
@@ -128,7 +127,6 @@ impl Config {
         ]
     }
 }
-// ANCHOR_END: settings
 
 /// One field of a [`Config`] that can be set by name, from text.
 #[derive(Debug)]

@@ -89,7 +89,6 @@ impl Link {
     }
 }
 
-// ANCHOR: sender
 /// The sending side, while it holds the protocol's lock: frames cannot
 /// interleave, whichever threads send.
 pub struct Sender<'a> {
@@ -145,7 +144,6 @@ impl Sender<'_> {
         self.protocol.state()
     }
 }
-// ANCHOR_END: sender
 
 /// For the classroom's client (chapter 11): frames the protocol does not
 /// make on its own.
@@ -181,7 +179,6 @@ fn write_all_vectored(mut stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) ->
     Ok(())
 }
 
-// ANCHOR: handle
 /// A connection as other threads hold it: to send, to close, and to cut.
 #[derive(Debug, Clone)]
 pub struct Handle {
@@ -261,7 +258,6 @@ impl Handle {
         let _ = self.link.stream.shutdown(Shutdown::Both);
     }
 }
-// ANCHOR_END: handle
 
 /// One WebSocket connection after the handshake, as its own thread holds it.
 #[derive(Debug)]
@@ -365,7 +361,6 @@ impl Connection {
         }
     }
 
-    // ANCHOR: recv
     /// The next message. Pings are answered, and the closing handshake done,
     /// on the way; `None` means the connection is over (see
     /// [`Connection::ending`]) and the socket has been closed.
@@ -398,9 +393,7 @@ impl Connection {
             self.wait_and_read(wait);
         }
     }
-    // ANCHOR_END: recv
 
-    // ANCHOR: wait_and_read
     /// Reads what the peer sends next, waiting up to `wait`. The receiving
     /// half is taken out of the protocol for the wait, so the lock is free
     /// and other threads can send meanwhile. A wait that times out while
@@ -424,7 +417,6 @@ impl Connection {
             Err(error) => protocol.connection_lost(&error.to_string()),
         }
     }
-    // ANCHOR_END: wait_and_read
 
     fn set_read_timeout(&mut self, wait: Duration) -> io::Result<()> {
         // A zero timeout would mean "block for ever" to the socket.
@@ -442,7 +434,6 @@ impl Connection {
         written
     }
 
-    // ANCHOR: end
     /// Closes the TCP connection. After a clean closing handshake, §7.1.1:
     /// the server "SHOULD close the underlying TCP connection first": we send
     /// our FIN, then read (and discard) until the peer's, within the close
@@ -492,7 +483,6 @@ impl Connection {
             }
         }
     }
-    // ANCHOR_END: end
 }
 
 /// The two ends as the log names them: (us, the peer).
@@ -543,7 +533,6 @@ pub fn is_timeout(error: &io::Error) -> bool {
     )
 }
 
-// ANCHOR: echo
 /// The echo service of `/echo`: every message comes back as it came.
 pub fn echo(mut connection: Connection) {
     while let Some(message) = connection.recv() {
@@ -552,4 +541,3 @@ pub fn echo(mut connection: Connection) {
         }
     }
 }
-// ANCHOR_END: echo

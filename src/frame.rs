@@ -20,7 +20,6 @@
 
 use crate::error::ProtocolError;
 
-// ANCHOR: role
 /// Which end of the connection we are. §5.1: "a client MUST mask all frames
 /// that it sends to the server" and "A server MUST NOT mask any frames that it
 /// sends to the client"; each end closes the connection on a frame masked the
@@ -38,7 +37,6 @@ impl Role {
         self == Role::Client
     }
 }
-// ANCHOR_END: role
 
 /// What a frame carries (§5.2, §11.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -59,7 +59,6 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    // ANCHOR: status
     /// The HTTP status code and reason phrase.
     pub fn status(&self) -> (u16, &'static str) {
         match self {
@@ -77,7 +76,6 @@ impl Rejection {
             Rejection::ServiceUnavailable => (503, "Service Unavailable"),
         }
     }
-    // ANCHOR_END: status
 
     /// The whole HTTP response: status line, headers, and the problem as text.
     pub fn response(&self) -> Vec<u8> {
@@ -201,7 +199,6 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
 }
 
-// ANCHOR: parse_request
 impl Request {
     /// Parses a head read by [`read_head`]: a request line, header lines, a blank line.
     pub fn parse(head: &[u8], max_headers: usize) -> Result<Request, Rejection> {
@@ -212,6 +209,7 @@ impl Request {
         }
         let head = std::str::from_utf8(head)
             .map_err(|_| Rejection::Malformed("the head is not valid UTF-8".into()))?;
+        // ANCHOR: parse_request
         // `lines` ends a line at LF and drops one CR before it (RFC 9112 §2.2),
         // so a CR that is left is a bare CR, which that section makes invalid.
         if head.lines().any(|line| line.contains('\r')) {
@@ -244,6 +242,7 @@ impl Request {
             }
             headers.push(parse_header_line(line)?);
         }
+        // ANCHOR_END: parse_request
         Ok(Request {
             method: method.into(),
             target: target.into(),
@@ -251,7 +250,6 @@ impl Request {
             headers,
         })
     }
-    // ANCHOR_END: parse_request
 
     /// The path part of the target, without `?query`.
     pub fn path(&self) -> &str {
@@ -358,7 +356,6 @@ pub fn validate(request: &Request) -> Result<String, Rejection> {
 }
 // ANCHOR_END: validate
 
-// ANCHOR: request_line
 /// §4.2.1's rule for the request line, "An HTTP/1.1 or higher GET request":
 /// a method other than GET is a 405, a version before HTTP/1.1 a 400. The
 /// server checks it before it looks at the path, so that `POST /nowhere` is
@@ -384,7 +381,6 @@ fn check_http_version(version: &str) -> Result<(), Rejection> {
     }
     Ok(())
 }
-// ANCHOR_END: request_line
 
 /// §10.2: when `allowed` is not empty, a browser's `Origin` must be in it.
 /// Clients that send no `Origin` (non-browsers) pass: the check protects

@@ -43,7 +43,6 @@ fn main() {
             std::process::exit(1);
         }
     };
-    // ANCHOR: stdin_shutdown
     // std has no portable signal handling, and our only dependencies are
     // sha1, base64, log and env_logger, so Ctrl-C ends the process abruptly.
     // From a terminal, `q` (or end of input) shuts down gracefully instead.
@@ -58,5 +57,4 @@ fn main() {
     } else {
         handle.wait();
     }
-    // ANCHOR_END: stdin_shutdown
 }

@@ -44,7 +44,6 @@ pub struct Limits {
     pub max_message: usize,
 }
 
-// ANCHOR: budget
 /// The bytes of unfinished messages held for all connections together, and
 /// the most there may be. Each connection's limit bounds one message; this
 /// bounds their sum, which a thousand connections could otherwise make
@@ -69,6 +68,7 @@ impl Budget {
         self.held.load(Ordering::SeqCst)
     }
 
+    // ANCHOR: budget
     /// Takes `n` more bytes, unless that would go over the budget.
     fn take(&self, n: usize) -> Result<(), ProtocolError> {
         self.held
@@ -78,12 +78,12 @@ impl Budget {
             .map(|_| ())
             .map_err(|_| ProtocolError::OverBudget { max: self.max })
     }
+    // ANCHOR_END: budget
 
     fn give_back(&self, n: usize) {
         self.held.fetch_sub(n, Ordering::SeqCst);
     }
 }
-// ANCHOR_END: budget
 
 /// A data message whose frames are still arriving.
 #[derive(Debug)]
@@ -163,6 +163,7 @@ impl Assembler {
             }
             _ => {}
         }
+        // ANCHOR_END: check
         let max = self.limits.max_frame;
         if header.payload_len > max as u64 {
             return Err(ProtocolError::FrameTooBig {
@@ -180,7 +181,6 @@ impl Assembler {
         }
         Ok(())
     }
-    // ANCHOR_END: check
 
     /// Starts a message on a Text or Binary header, with room for the
     /// `arrived` bytes already here: the declared length is only a claim.
@@ -277,7 +277,6 @@ pub(crate) fn control(opcode: OpCode, payload: Vec<u8>) -> Result<Received, Prot
     }
 }
 
-// ANCHOR: receiver
 /// The receiving half of the protocol, written plainly: every byte waits in
 /// one buffer until its whole frame is there.
 #[derive(Debug)]
@@ -300,6 +299,7 @@ impl Receiver {
         self.buf.extend_from_slice(bytes);
     }
 
+    // ANCHOR: next_received
     /// The next message or control frame from the bytes received so far;
     /// `Ok(None)` when more bytes are needed first.
     pub fn next_received(&mut self) -> Result<Option<Received>, ProtocolError> {
@@ -328,6 +328,7 @@ impl Receiver {
             }
         }
     }
+    // ANCHOR_END: next_received
 
     /// Whether bytes are waiting that [`Receiver::next_received`] has not consumed.
     pub fn has_buffered(&self) -> bool {
@@ -339,7 +340,6 @@ impl Receiver {
         &mut self.assembler
     }
 }
-// ANCHOR_END: receiver
 
 #[cfg(test)]
 pub(crate) mod tests {

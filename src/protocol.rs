@@ -22,7 +22,6 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-// ANCHOR: state
 /// Where the connection is in its life (§7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -51,7 +50,6 @@ pub enum Ending {
     /// No traffic, not even a Pong, within two idle timeouts.
     Timeout,
 }
-// ANCHOR_END: state
 
 /// A send refused because our Close has gone out (§5.5.1: "After sending a
 /// Close frame, the endpoint MUST NOT send any further data frames").
@@ -165,7 +163,6 @@ impl Protocol {
         self.receiver().assembler().set_budget(budget);
     }
 
-    // ANCHOR: receive
     /// Hands over bytes that arrived.
     pub fn receive_data(&mut self, bytes: &[u8]) {
         self.awaiting_pong = false;
@@ -209,6 +206,7 @@ impl Protocol {
                     return None;
                 }
             };
+            // ANCHOR: next_event
             match &received {
                 // Once our Close is out, a server only waits for the peer's.
                 // A client still delivers what the server sent before its
@@ -230,13 +228,12 @@ impl Protocol {
                 Received::Pong(_) => {}
                 Received::Close(frame) => self.receive_close(frame.clone()),
             }
+            // ANCHOR_END: next_event
             return Some(received);
         }
         None
     }
-    // ANCHOR_END: receive
 
-    // ANCHOR: send
     /// Sends a data message.
     pub fn send_message(&mut self, message: &Message) -> Result<(), AlreadyClosing> {
         match message {
@@ -324,9 +321,7 @@ impl Protocol {
     pub fn data_sent(&mut self) {
         self.out.clear();
     }
-    // ANCHOR_END: send
 
-    // ANCHOR: closing
     /// Starts the closing handshake ourselves, for example when the server
     /// shuts down (1001) or a chat member is too slow (1008). Does nothing
     /// once closing has started.
@@ -337,6 +332,7 @@ impl Protocol {
         }
     }
 
+    // ANCHOR: closing
     /// §7.1.7: to _Fail the WebSocket Connection_, send a Close frame with the
     /// code for the rule that was broken (if ours is not out yet), then close
     /// the TCP connection; what the peer sends after that is not read.
@@ -362,6 +358,7 @@ impl Protocol {
             }
         }
     }
+    // ANCHOR_END: closing
 
     fn send_close(&mut self, code: CloseCode, reason: &str) {
         self.send_close_payload(&close_payload(code, reason));
@@ -426,7 +423,6 @@ impl Protocol {
         }
         self.state = State::Closed;
     }
-    // ANCHOR_END: closing
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Chapters 6 and 8: the server. One thread accepts; every connection gets
 //! its own thread, which reads the handshake, answers it, and then runs the
 //! route's handler over a [`Connection`].
-//! See `tutorial/06-messages-and-closing.md#the-server`.
+//! See `tutorial/06-messages-and-closing.md#the-code`.
 
 use crate::close::CloseCode;
 use crate::config::Config;
@@ -268,7 +268,6 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 }
 // ANCHOR_END: accept_loop
 
-// ANCHOR: accept
 /// `listener.accept()`, or `None` when there is no client to serve now.
 ///
 /// Each connection takes a file descriptor. When none is left (EMFILE: the
@@ -306,7 +305,6 @@ fn accept(listener: &TcpListener, spare: &mut Option<File>) -> Option<(TcpStream
     }
     Some((stream, peer))
 }
-// ANCHOR_END: accept
 
 /// `errno` for "too many open files": in this process, and in the system.
 const EMFILE: i32 = 24;
@@ -317,7 +315,6 @@ fn open_spare() -> Option<File> {
     File::open("/dev/null").ok()
 }
 
-// ANCHOR: spawn_connection
 /// Starts the connection's own thread, counted in `active` until it ends.
 /// When no thread can be started, the accept thread answers 503 itself: the
 /// stream waits in a slot outside the thread's closure, so it is still ours.
@@ -341,7 +338,6 @@ fn spawn_connection(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
         }
     }
 }
-// ANCHOR_END: spawn_connection
 
 /// The stream in `slot`, unless the other side of the spawn took it first.
 fn take(slot: &Mutex<Option<TcpStream>>) -> Option<TcpStream> {
@@ -367,7 +363,6 @@ fn refuse(stream: TcpStream, rejection: &Rejection) {
     let _ = stream.shutdown(Shutdown::Write);
 }
 
-// ANCHOR: handle
 fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
     let config = &shared.config;
     let _ = stream.set_nodelay(true);
@@ -440,9 +435,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         }
     }
 }
-// ANCHOR_END: handle
 
-// ANCHOR: run_handler
 /// Runs the route's handler. If it returns with the connection still open,
 /// we close it with 1000; if it panics, with 1011 and no detail, which stays
 /// in our log (python-websockets does the same).
@@ -463,14 +456,12 @@ fn run_handler(handler: &Handler, connection: Connection) {
         while connection.recv().is_some() {}
     }
 }
-// ANCHOR_END: run_handler
 
 enum Answer {
     Page(Arc<str>),
     Upgrade(String, Handler),
 }
 
-// ANCHOR: route
 /// Decides the answer to a request: a page, an upgrade, or a rejection.
 fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
     handshake::check_request_line(request)?;
@@ -490,7 +481,6 @@ fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
         _ => Err(Rejection::NotFound(path.into())),
     }
 }
-// ANCHOR_END: route
 
 /// A `200 OK` carrying an HTML page: plain HTTP, not part of any handshake.
 fn page_response(html: &str) -> Vec<u8> {

@@ -1,6 +1,6 @@
 //! Chapter 5: annotated frame dumps for the classroom.
 //!
-//! With `RUST_LOG=wslab::trace=trace` (step 5's `--trace`), every frame in and
+//! With `RUST_LOG=wslab::trace=trace` (the client's `--trace`), every frame in and
 //! out is printed field by field: FIN, RSV, opcode, MASK, length, key, payload.
 //! See `tutorial/05-frames.md#watching-the-bytes`.
 
@@ -44,7 +44,6 @@ pub fn sent(raw_header: &[u8], header: &FrameHeader, payload: &[u8]) {
     }
 }
 
-// ANCHOR: describe
 /// One header, explained: the bytes, then FIN, RSV, opcode, MASK, length, key.
 pub fn describe(direction: &str, raw: &[u8], header: &FrameHeader) -> String {
     let form = match raw.get(1).map(|b| b & 0x7F) {
@@ -71,7 +70,6 @@ pub fn describe(direction: &str, raw: &[u8], header: &FrameHeader) -> String {
     }
     text
 }
-// ANCHOR_END: describe
 
 /// The payload as hex, and as text when it is a text frame.
 pub fn show_payload(payload: &[u8], opcode: OpCode) -> String {

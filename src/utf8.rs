@@ -9,7 +9,6 @@
 //! the check is appended to the message's `String`, so no byte is checked twice.
 //! See `tutorial/06-messages-and-closing.md#utf-8-as-it-arrives`.
 
-// ANCHOR: validator
 /// A text message being checked, and built, piece by piece.
 #[derive(Debug, Default, Clone)]
 pub struct Utf8Validator {
@@ -31,6 +30,7 @@ impl Utf8Validator {
         }
     }
 
+    // ANCHOR: push
     /// Checks the next piece of the message and keeps it. `Ok` if it is valid,
     /// or valid up to a character that the next piece may finish.
     pub fn push(&mut self, mut piece: &[u8]) -> Result<(), InvalidUtf8> {
@@ -58,6 +58,7 @@ impl Utf8Validator {
         self.unfinished.extend_from_slice(cut_off);
         Ok(())
     }
+    // ANCHOR_END: push
 
     /// How many bytes of text have been checked so far.
     pub fn len(&self) -> usize {
@@ -107,7 +108,6 @@ fn start_of_cut_off_char(piece: &[u8]) -> usize {
     }
     len
 }
-// ANCHOR_END: validator
 
 #[cfg(test)]
 mod tests {

@@ -90,6 +90,7 @@ fn answer(request: &Request) -> Result<String, Rejection> {
     }
     handshake::validate(request)
 }
+// ANCHOR_END: answer
 
 /// Chapter 3: a read timeout is `WouldBlock` on Unix, `TimedOut` on Windows.
 fn is_timeout(error: &std::io::Error) -> bool {
@@ -101,4 +102,3 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, rejection: Rejection) {
     log::warn!("{peer}: {code} {reason}: {rejection}");
     let _ = stream.write_all(&rejection.response());
 }
-// ANCHOR_END: answer

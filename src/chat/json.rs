@@ -2,7 +2,7 @@
 //! by hand: our only dependencies are `sha1`, `base64`, `log` and `env_logger`.
 //! The server writes with [`Json`], which escapes through
 //! [`push_json_string`]; what a member sends is read by [`Command::parse`].
-//! See `tutorial/07-the-chat-room.md#json-by-hand`.
+//! See `tutorial/appendix-json.md`.
 
 use std::fmt::Write as _;
 

@@ -23,7 +23,6 @@ const BATCH: usize = 64 * 1024;
 /// message is held in memory once however many members are waiting for it.
 pub type Outgoing = Arc<str>;
 
-// ANCHOR: outbox
 /// A member's bounded queue, shared by the room (which pushes) and the
 /// member's writer thread (which takes).
 pub struct Outbox {
@@ -54,7 +53,6 @@ struct Queue {
 /// stall time: it has stopped reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped;
-// ANCHOR_END: outbox
 
 impl Outbox {
     /// An empty outbox for `capacity` messages (at least 1).
