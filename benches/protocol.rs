@@ -16,7 +16,6 @@ use wslab::utf8::Utf8Validator;
 
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
-// ANCHOR: mask
 fn mask(c: &mut Criterion) {
     let mut group = c.benchmark_group("mask");
     for len in [16, 1024, 64 * 1024] {
@@ -31,7 +30,6 @@ fn mask(c: &mut Criterion) {
     }
     group.finish();
 }
-// ANCHOR_END: mask
 
 /// A client's frame header: masked, final.
 fn header(opcode: OpCode, payload_len: usize) -> Vec<u8> {

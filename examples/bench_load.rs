@@ -243,7 +243,6 @@ impl Round {
     }
 }
 
-// ANCHOR: alternate
 /// Runs `workload` `rounds` times against every server, after one short
 /// warm-up run each that also checks the echo. Each round starts with the next
 /// server (A B C, B C A, C A B, …), so that whatever going first is worth is
@@ -286,7 +285,6 @@ fn measure(
     }
     Ok(rounds)
 }
-// ANCHOR_END: alternate
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);

@@ -47,7 +47,6 @@ fn main() {
         )
         .parse_env();
     let proto = if tcp { Proto::Tcp } else { Proto::WebSocket };
-    // ANCHOR: main
     let limit = Limit {
         budget: seconds.clamp(Duration::from_millis(100), Duration::from_secs(60)),
         max: u64::MAX,
@@ -73,5 +72,4 @@ fn main() {
             }
         }
     }
-    // ANCHOR_END: main
 }

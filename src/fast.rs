@@ -74,7 +74,6 @@ impl FastReceiver {
         &mut self.assembler
     }
 
-    // ANCHOR: buffer
     /// Room to read more bytes into. Call [`FastReceiver::filled`] with how
     /// many were read. Only call this when [`FastReceiver::next_received`] has
     /// returned `Ok(None)`.
@@ -161,9 +160,7 @@ impl FastReceiver {
     pub fn has_buffered(&self) -> bool {
         self.start < self.end
     }
-    // ANCHOR_END: buffer
 
-    // ANCHOR: next
     /// The next message or control frame from the buffered bytes; `Ok(None)`
     /// when more bytes are needed first.
     pub fn next_received(&mut self) -> Result<Option<Received>, ProtocolError> {
@@ -234,7 +231,6 @@ impl FastReceiver {
             }
         }
     }
-    // ANCHOR_END: next
 
     // ANCHOR: read_direct
     /// With nothing buffered inside a binary payload bigger than the buffer,
