@@ -1,5 +1,7 @@
 //! The tutorial as a book: `mdbook build tutorial` (the README's promise)
-//! builds it without warnings, and no link in it leads nowhere. For every
+//! and then `mdbook build tutorial/zh`, the Chinese edition, which builds into
+//! the English book's `zh/`, build without warnings, and no link in either
+//! leads nowhere. For every
 //! built HTML page, each relative `href` and `src` names a file of the build,
 //! and each `#fragment` an `id` in that file.
 //!
@@ -66,34 +68,40 @@ fn the_book_builds_and_its_links_resolve() {
         ));
         return;
     };
-    let output = Command::new(&mdbook)
-        .args(["build", "tutorial"])
-        .current_dir(root())
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {mdbook}: {error}"));
-    let log = String::from_utf8_lossy(&output.stderr).to_string()
-        + &String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "mdbook build tutorial failed:\n{log}"
-    );
-    let warnings: Vec<&str> = log
-        .lines()
-        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
-        .collect();
-    assert!(
-        warnings.is_empty(),
-        "mdbook build tutorial warned:\n{}",
-        warnings.join("\n")
-    );
+    // The English book first: the Chinese one builds inside it, into
+    // `zh/`, and its pictures and links to the English twins lead there.
+    for book in ["tutorial", "tutorial/zh"] {
+        let output = Command::new(&mdbook)
+            .args(["build", book])
+            .current_dir(root())
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {mdbook}: {error}"));
+        let log = String::from_utf8_lossy(&output.stderr).to_string()
+            + &String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "mdbook build {book} failed:\n{log}"
+        );
+        let warnings: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+            .collect();
+        assert!(
+            warnings.is_empty(),
+            "mdbook build {book} warned:\n{}",
+            warnings.join("\n")
+        );
+    }
 
     let book = build_dir();
     let pages = Site::read(&book);
-    assert!(
-        pages.pages.contains_key("index.html"),
-        "no index.html in {}",
-        book.display()
-    );
+    for index in ["index.html", "zh/index.html"] {
+        assert!(
+            pages.pages.contains_key(index),
+            "no {index} in {}",
+            book.display()
+        );
+    }
     let checked = pages.check();
     if !checked.problems.is_empty() {
         panic!(
