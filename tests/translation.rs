@@ -2,7 +2,8 @@
 //! Every English page has a Chinese twin of the same name, and the twins agree
 //! on everything that is not prose: the same sections at the same levels, each
 //! Chinese heading carrying its English twin's anchor, the same
-//! `<!-- quote: -->` and `<!-- run: -->` markers in the same order, and the
+//! `<!-- quote: -->` and `<!-- run: -->` markers in the same order, the same
+//! pictures, and the
 //! same code and commands. So a change of structure in an English page fails
 //! here until its twin follows. The quoted code and the transcripts inside the
 //! blocks are then checked (and blessed) in both editions alike, by
@@ -244,4 +245,22 @@ fn each_page_links_to_its_twin_and_back() {
         problems.push("README.md does not link to tutorial/zh/README.md".into());
     }
     report("pages that do not link to their twin", problems);
+}
+
+#[test]
+fn twins_show_the_same_pictures_in_the_same_order() {
+    let mut problems = Vec::new();
+    for (english, english_text, zh, zh_text) in pairs() {
+        let shown = |file: &str, text: &str| -> Vec<String> {
+            book::images(file, text)
+                .into_iter()
+                .map(|i| i.path)
+                .collect()
+        };
+        let (a, b) = (shown(&english, &english_text), shown(&zh, &zh_text));
+        if a != b {
+            problems.push(format!("{zh} shows {b:?}, {english} shows {a:?}"));
+        }
+    }
+    report("pictures that differ between twins", problems);
 }
