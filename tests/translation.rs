@@ -3,8 +3,7 @@
 //! on everything that is not prose: the same sections at the same levels, each
 //! Chinese heading carrying its English twin's anchor, the same
 //! `<!-- quote: -->` and `<!-- run: -->` markers in the same order, the same
-//! pictures, and the
-//! same code and commands. So a change of structure in an English page fails
+//! pictures, and the same code and commands. So a change of structure in an English page fails
 //! here until its twin follows. The quoted code and the transcripts inside the
 //! blocks are then checked (and blessed) in both editions alike, by
 //! `tutorial.rs` and `tutorial_runs.rs`.
