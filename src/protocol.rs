@@ -244,8 +244,8 @@ impl Protocol {
 
     /// Sends one data frame (Text or Binary, final) or a Ping.
     pub fn send(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), AlreadyClosing> {
-        // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send
-        // any further data frames."
+        // §5.5.1: "The application MUST NOT send any more data frames after
+        // sending a Close frame."
         if self.state != State::Open {
             return Err(AlreadyClosing);
         }
