@@ -51,8 +51,8 @@ pub enum Ending {
     Timeout,
 }
 
-/// A send refused because our Close has gone out (§5.5.1: "After sending a
-/// Close frame, the endpoint MUST NOT send any further data frames").
+/// A send refused because a Close has gone out or come in (§5.5.1: "The
+/// application MUST NOT send any more data frames after sending a Close frame").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlreadyClosing;
 
@@ -244,8 +244,8 @@ impl Protocol {
 
     /// Sends one data frame (Text or Binary, final) or a Ping.
     pub fn send(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), AlreadyClosing> {
-        // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send
-        // any further data frames."
+        // §5.5.1: "The application MUST NOT send any more data frames after
+        // sending a Close frame."
         if self.state != State::Open {
             return Err(AlreadyClosing);
         }
