@@ -1,7 +1,7 @@
-//! Chapters 6 and 8: the server. One thread accepts; every connection gets
-//! its own thread, which reads the handshake, answers it, and then runs the
-//! route's handler over a [`Connection`].
-//! See `tutorial/06-messages-and-closing.md#the-code`.
+//! Chapter 8: the server. One thread accepts; every connection gets its own
+//! thread, which reads the handshake, answers it, and then runs the route's
+//! handler over a [`Connection`]: steps 4 to 7's accept loop and handshake,
+//! with chapter 8's defences. See `tutorial/08-hardening.md#the-code`.
 
 use crate::close::CloseCode;
 use crate::config::Config;
