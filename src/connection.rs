@@ -434,7 +434,6 @@ impl Connection {
         written
     }
 
-    // ANCHOR: end
     /// Closes the TCP connection. After a clean closing handshake, §7.1.1:
     /// the server "SHOULD close the underlying TCP connection first": we send
     /// our FIN, then read (and discard) until the peer's, within the close
@@ -484,7 +483,6 @@ impl Connection {
             }
         }
     }
-    // ANCHOR_END: end
 }
 
 /// The two ends as the log names them: (us, the peer).
