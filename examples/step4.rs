@@ -12,6 +12,7 @@ mod upgrade;
 
 use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpStream};
+use upgrade::Site;
 use wslab::cli::{self, Flags};
 use wslab::trace::hex;
 
@@ -24,7 +25,7 @@ fn main() {
     Flags::new("cargo run --example step4 --", ABOUT)
         .flag("--addr", "where to listen", &mut addr)
         .parse_env();
-    upgrade::serve(addr, show_bytes);
+    upgrade::serve(addr, Site::websocket("/", show_bytes));
 }
 
 // ANCHOR: show_bytes

@@ -12,6 +12,7 @@ mod upgrade;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use upgrade::Site;
 use wslab::cli::{self, Flags};
 use wslab::frame::{FrameHeader, MAX_HEADER_LEN};
 use wslab::mask::apply_mask;
@@ -26,7 +27,7 @@ fn main() {
     Flags::new("cargo run --example step5 --", ABOUT)
         .flag("--addr", "where to listen", &mut addr)
         .parse_env();
-    upgrade::serve(addr, frames);
+    upgrade::serve(addr, Site::websocket("/", frames));
 }
 
 /// The biggest frame step 5 waits for: a frame waits whole in `buf`, and a

@@ -95,7 +95,8 @@ impl Default for Config {
 
 impl Config {
     /// Every field that a command line may set, each with its name and a line
-    /// of help: the flags of `wslab`, step 7 and step 8 (`--idle-timeout 5s`).
+    /// of help: the flags of `wslab` and step 8 (`--idle-timeout 5s`), and step
+    /// 7's `chat-` ones.
     /// Adding a setting is adding its entry here.
     #[rustfmt::skip]
     pub fn settings(&mut self) -> Vec<Setting<'_>> {

@@ -409,6 +409,17 @@ pub fn switching_protocols(accept: &str) -> String {
 }
 // ANCHOR_END: switching_protocols
 
+/// A `200 OK` carrying an HTML page: plain HTTP, not part of any handshake,
+/// for a `GET` that asks for no upgrade (chapter 7's chat page).
+pub fn page_response(html: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n{html}",
+        html.len()
+    )
+    .into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@
 //! |---|---|---|
 //! | 1–3 | [`reverse`] | the line-reversing service of the first three steps |
 //! | 4 | [`handshake`] | reading and checking the HTTP upgrade request; the 101 and the errors |
-//! | 6, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
 //! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode; the [`frame::Role`] that decides who masks |
 //! | 5 | [`mask`] | unmasking: the byte loop, and the fast version checked against it |
 //! | 5 | [`trace`] | annotated frame dumps for the classroom |
@@ -23,6 +22,7 @@
 //! | 7 | `chat::outbox` (private) | a member's bounded queue and the writer thread that empties it |
 //! | 7 | [`chat::json`] | the chat's messages: JSON written and read by hand |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
+//! | 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
 //! | 9 | [`fast`] | the receiver the server runs: the same answers as [`message`]'s, with fewer copies |
 //! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
 //! | 11 | [`client`] | the client's side of the handshake, and `connect`: the same connection in the client role |

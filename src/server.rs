@@ -1,7 +1,7 @@
-//! Chapters 6 and 8: the server. One thread accepts; every connection gets
-//! its own thread, which reads the handshake, answers it, and then runs the
-//! route's handler over a [`Connection`].
-//! See `tutorial/06-messages-and-closing.md#the-code`.
+//! Chapter 8: the server. One thread accepts; every connection gets its own
+//! thread, which reads the handshake, answers it, and then runs the route's
+//! handler over a [`Connection`]: steps 4 to 7's accept loop and handshake,
+//! with chapter 8's defences. See `tutorial/08-hardening.md#the-code`.
 
 use crate::close::CloseCode;
 use crate::config::Config;
@@ -403,7 +403,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(rejection) => reject(stream, peer, &line, rejection),
         Ok(Answer::Page(html)) => {
             log::info!("{peer}: {line} → 200 OK");
-            let _ = stream.write_all(&page_response(&html));
+            let _ = stream.write_all(&handshake::page_response(&html));
             close_gently(stream, config.close_timeout);
         }
         Ok(Answer::Upgrade(accept, handler)) => {
@@ -480,16 +480,6 @@ fn route(request: &Request, shared: &Shared) -> Result<Answer, Rejection> {
         }
         _ => Err(Rejection::NotFound(path.into())),
     }
-}
-
-/// A `200 OK` carrying an HTML page: plain HTTP, not part of any handshake.
-fn page_response(html: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-         Content-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n{html}",
-        html.len()
-    )
-    .into_bytes()
 }
 
 fn reject(stream: TcpStream, peer: impl Display, line: &str, rejection: Rejection) {

@@ -1,21 +1,54 @@
-//! Steps 4 and 5 share this: chapter 3's accept loop with a thread per
+//! Steps 4 to 7 share this: chapter 3's accept loop with a thread per
 //! client, and chapter 4's handshake on each client's socket. After the 101,
 //! the thread hands the stream to the step: step 4 shows the bytes that follow,
-//! step 5 reads them as frames. From step 6 on, the library's `Server` does
-//! this, with more defences. See `tutorial/04-the-opening-handshake.md#the-code`.
+//! step 5 reads them as frames, steps 6 and 7 run a `Connection` over them.
+//! Step 7 also serves its page. From step 8 on, the library's `Server` does
+//! this, with chapter 8's defences.
+//! See `tutorial/04-the-opening-handshake.md#the-code`.
 
 use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread;
 use wslab::config::Config;
 use wslab::handshake::{self, ReadHeadError, Rejection, Request};
 
 /// What a step does with a connection after its 101: the stream, the peer,
 /// and the bytes that came in the same read as the head.
-pub type AfterUpgrade = fn(TcpStream, SocketAddr, Vec<u8>);
+pub type AfterUpgrade = Box<dyn Fn(TcpStream, SocketAddr, Vec<u8>) + Send + Sync>;
+
+/// What a step serves: WebSocket connections at `path`, each handed to
+/// `after`; and, if it has one, a page for a plain `GET /` (step 7's).
+pub struct Site {
+    pub path: &'static str,
+    pub page: Option<&'static str>,
+    pub after: AfterUpgrade,
+}
+
+impl Site {
+    /// WebSocket connections at `path`, and no page.
+    pub fn websocket(
+        path: &'static str,
+        after: impl Fn(TcpStream, SocketAddr, Vec<u8>) + Send + Sync + 'static,
+    ) -> Site {
+        Site {
+            path,
+            page: None,
+            after: Box::new(after),
+        }
+    }
+}
+
+/// How a step answers a request that passed its checks.
+enum Answer {
+    /// `101 Switching Protocols`, with this accept value.
+    Upgrade(String),
+    /// `200 OK`, with this page.
+    Page(&'static str),
+}
 
 /// Listens on `addr` and serves each client on a thread of its own.
-pub fn serve(addr: SocketAddr, after: AfterUpgrade) {
+pub fn serve(addr: SocketAddr, site: Site) {
     let listener = match TcpListener::bind(addr) {
         Ok(listener) => listener,
         Err(error) => {
@@ -24,6 +57,7 @@ pub fn serve(addr: SocketAddr, after: AfterUpgrade) {
         }
     };
     log::info!("listening on {addr}", addr = listener.local_addr().unwrap());
+    let site = Arc::new(site);
 
     for stream in listener.incoming() {
         let stream = match stream {
@@ -36,9 +70,10 @@ pub fn serve(addr: SocketAddr, after: AfterUpgrade) {
         let Ok(peer) = stream.peer_addr() else {
             continue;
         };
+        let site = Arc::clone(&site);
         let spawned = thread::Builder::new()
             .name(format!("client {peer}"))
-            .spawn(move || handle(stream, peer, after));
+            .spawn(move || handle(stream, peer, &site));
         if let Err(error) = spawned {
             log::error!("cannot start a thread for {peer}: {error}; closing it");
         }
@@ -46,7 +81,7 @@ pub fn serve(addr: SocketAddr, after: AfterUpgrade) {
 }
 
 // ANCHOR: handle
-fn handle(mut stream: TcpStream, peer: SocketAddr, after: AfterUpgrade) {
+fn handle(mut stream: TcpStream, peer: SocketAddr, site: &Site) {
     let config = Config::default();
     let _ = stream.set_read_timeout(Some(config.handshake_timeout));
     let (head, leftover) = match handshake::read_head(&mut stream, config.max_head) {
@@ -66,8 +101,9 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, after: AfterUpgrade) {
         "{peer}: request head:\n{}",
         String::from_utf8_lossy(&head).trim_end()
     );
-    let accept = match Request::parse(&head, config.max_headers).and_then(|r| answer(&r)) {
-        Ok(accept) => accept,
+    let accept = match Request::parse(&head, config.max_headers).and_then(|r| answer(&r, site)) {
+        Ok(Answer::Upgrade(accept)) => accept,
+        Ok(Answer::Page(html)) => return send_page(stream, peer, html),
         Err(rejection) => return refuse(stream, peer, rejection),
     };
     let response = handshake::switching_protocols(&accept);
@@ -76,19 +112,24 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, after: AfterUpgrade) {
     }
     log::info!("{peer}: response head:\n{}", response.trim_end());
     let _ = stream.set_read_timeout(None);
-    after(stream, peer, leftover);
+    (site.after)(stream, peer, leftover);
 }
 // ANCHOR_END: handle
 
 // ANCHOR: answer
 /// §4.2.1's checks, for the one path this step serves: the accept value, or
-/// why not.
-fn answer(request: &Request) -> Result<String, Rejection> {
+/// why not. A step with a page sends it for a plain `GET /`.
+fn answer(request: &Request, site: &Site) -> Result<Answer, Rejection> {
     handshake::check_request_line(request)?;
-    if request.path() != "/" {
+    if request.path() == "/" && !request.wants_upgrade() {
+        if let Some(html) = site.page {
+            return Ok(Answer::Page(html));
+        }
+    }
+    if request.path() != site.path {
         return Err(Rejection::NotFound(request.path().into()));
     }
-    handshake::validate(request)
+    handshake::validate(request).map(Answer::Upgrade)
 }
 // ANCHOR_END: answer
 
@@ -101,4 +142,10 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, rejection: Rejection) {
     let (code, reason) = rejection.status();
     log::warn!("{peer}: {code} {reason}: {rejection}");
     let _ = stream.write_all(&rejection.response());
+}
+
+/// Step 7's page: `200 OK`, the page, and the end of the connection.
+fn send_page(mut stream: TcpStream, peer: SocketAddr, html: &str) {
+    log::info!("{peer}: 200 OK: sent the page");
+    let _ = stream.write_all(&handshake::page_response(html));
 }

@@ -3,8 +3,8 @@
 //! (1002, 1007); a handshake typed into `nc` is pinged, then dropped.
 
 use super::ch04::{
-    client_piped, client_until_the_server_closes, hide_random_keys, read_head, start,
-    typed_request, TRACE,
+    client_piped, client_until_the_server_closes, hide_random_bytes, hide_random_keys, read_head,
+    start, typed_request, TRACE,
 };
 use crate::common::{Client, Transcript};
 
@@ -27,7 +27,9 @@ pub fn fragments_around_a_ping() -> Vec<(&'static str, String)> {
         ("step6-fragments-client", client.render(&mut ports)),
         (
             "step6-fragments",
-            hide_random_keys(&Transcript::server(&server).render(&mut ports)),
+            hide_random_keys(&hide_random_bytes(
+                &Transcript::server(&server).render(&mut ports),
+            )),
         ),
     ]
 }
@@ -44,7 +46,9 @@ pub fn protocol_errors() -> Vec<(&'static str, String)> {
         ("step6-protocol-errors-client", clients.render(&mut ports)),
         (
             "step6-protocol-errors",
-            hide_random_keys(&Transcript::server(&server).render(&mut ports)),
+            hide_random_keys(&hide_random_bytes(
+                &Transcript::server(&server).render(&mut ports),
+            )),
         ),
     ]
 }
