@@ -644,3 +644,23 @@ fn chapter_file_names() {
     assert!(has_run_command("`cargo run --example step1`", 1));
     assert!(!has_run_command("cargo run --example step10", 1));
 }
+
+#[test]
+fn the_posts_are_described_not_copied() {
+    // The PHP posts are cited, never copied: a chapter names a post, its
+    // functions and the one expression a bug sits in, and says the rest in
+    // its own words. A ```php block would be the posts' code.
+    let mut problems = Vec::new();
+    for file in book::markdown_files() {
+        let text = book::read(&file).unwrap_or_default();
+        for fence in book::fences(&text) {
+            if fence.info == "php" {
+                problems.push(format!(
+                    "{file}:{}: a ```php block; describe the post's code and cite it instead",
+                    fence.open + 1
+                ));
+            }
+        }
+    }
+    report("code copied from the posts", problems);
+}
