@@ -779,7 +779,10 @@ fn print_targets(curves: &[Curve], wanted: usize, limit: u64, kernel: &Kernel) {
         } else {
             let why = match &wslab.end {
                 Some(end) => format!("then 503 at {}", name_limit(end, kernel)),
-                None if wanted.min(capacity) < target => format!(
+                None if wanted < target => {
+                    format!("only {} were asked for", number(wanted as f64))
+                }
+                None if capacity < target => format!(
                     "the load generator could open only {} (open-files limit)",
                     number(capacity as f64)
                 ),
