@@ -19,7 +19,10 @@
 #                    nightly and `cargo install cargo-fuzz`; not part of CI
 #   make bench       wslab, tungstenite and a raw TCP echo side by side (chapter 9),
 #                    about 2 minutes; ARGS=--quick for a 25-second check
-#   make bench-scale 10,000 idle connections and the memory each one costs
+#   make bench-scale up to 30,000 idle connections to wslab, tungstenite and
+#                    tokio-tungstenite: memory per connection, the rate of 64
+#                    active ones, where each server stops, and a chart in
+#                    target/bench-scale/scale.svg; about 2 minutes
 #   make autobahn-setup  install the Autobahn|Testsuite's Python 3 port, once,
 #                    in ~/.cache/autobahn-py3 (AUTOBAHN_HOME); needs git and python3
 #   make conformance the suite against /echo (chapter 6); not part of CI
@@ -119,8 +122,11 @@ fuzz:
 	done
 
 # Release builds: a debug build measures the compiler's checks, not the code.
-# Both raise the open-files limit to the hard limit for their run: a chat room
-# of 1,000 members, and 10,000 idle connections, need more than the common 1,024.
+# Both raise the open-files limit for their run: a chat room of 1,000 members,
+# and thousands of idle connections, need more than the common 1,024. bench
+# raises the soft limit to the hard one; bench-scale's load generator raises
+# its own as far as it may (the hard limit too, to fs.nr_open, with
+# CAP_SYS_RESOURCE), and the servers it starts inherit it.
 BENCH_PROGRAMS := --bin wslab --example bench_load --example bench_echo
 
 bench:
@@ -129,7 +135,7 @@ bench:
 
 bench-scale:
 	$(CARGO) build --release $(BENCH_PROGRAMS)
-	ulimit -n "$$(ulimit -Hn)"; $(CARGO) run --release --example bench_load -- --scale 10000 $(ARGS)
+	$(CARGO) run --release --example bench_load -- --scale 30000 $(ARGS)
 
 # The Autobahn|Testsuite, from its Python 3 port: a checkout in
 # $(AUTOBAHN_HOME)/src and a venv with its dependencies in $(AUTOBAHN_HOME)/venv

@@ -5,8 +5,10 @@
 //! prints the median of the rounds and wslab's ratio to each of the others.
 //! See `tutorial/09-performance.md#the-method`.
 //!
-//! `make bench-scale` runs its other mode, `--scale N`: N idle connections
-//! and the server's memory per connection.
+//! `make bench-scale` runs its other mode, `--scale N`: up to N idle
+//! connections to each of wslab, tungstenite and tokio-tungstenite in turn, at
+//! steps from 1,000; at each, the server's memory per connection and the
+//! round-trip rate of 64 active connections; and a chart of both.
 
 // The parts live in benches/load/, because every file under examples/ is a
 // program of its own; step9 shares two of them.
@@ -14,10 +16,14 @@
 mod chat;
 #[path = "../benches/load/client.rs"]
 mod client;
+#[path = "../benches/load/idle.rs"]
+mod idle;
 #[path = "../benches/load/scale.rs"]
 mod scale;
 #[path = "../benches/load/servers.rs"]
 mod servers;
+#[path = "../benches/load/svg.rs"]
+mod svg;
 #[path = "../benches/load/workloads.rs"]
 mod workloads;
 
@@ -31,8 +37,9 @@ use wslab::cli::{self, CliError, Flags, Parse};
 
 const ABOUT: &str = "Starts wslab, a tungstenite echo and a raw TCP echo on loopback ports, runs \
                      every workload against each in alternating rounds, and prints the medians. \
-                     With --scale, instead holds N idle connections and prints the memory per \
-                     connection. With --addr, instead drives a server you started yourself \
+                     With --scale, instead holds up to N idle connections to each of wslab, \
+                     tungstenite and tokio-tungstenite, prints the memory per connection and the \
+                     rate of 64 active ones at each step, and draws them. With --addr, instead drives a server you started yourself \
                      (under a profiler, say) for a fixed --count of round trips per workload.";
 
 /// A server to start: `wslab`, an example's name, or a path to a build.
@@ -145,7 +152,8 @@ fn main() {
         .flag(
             "--only",
             "the workloads: pingpong, pipelined, conns, text64k, bin1m, bin16m, \
-             handshakes, chat (default: all)",
+             handshakes, chat (default: all); with --scale, the servers: wslab, \
+             tungstenite, tokio-tungstenite",
             &mut only,
         )
         .flag(
@@ -171,10 +179,14 @@ fn main() {
         )
         .flag(
             "--scale",
-            "instead: hold N idle connections, print memory per connection",
+            "instead: up to N idle connections to each server, in steps from 1000",
             &mut scale,
         )
-        .flag("--server", "with --scale: the server to start", &mut server)
+        .flag(
+            "--server",
+            "with --scale: the wslab build to measure",
+            &mut server,
+        )
         .flag(
             "--addr",
             "instead: drive the server at this address",
@@ -218,7 +230,7 @@ fn main() {
     let result = if let Some(addr) = addr {
         drive(addr, tcp, count, &options)
     } else if let Some(n) = scale {
-        run_scale(n, &server.0)
+        run_scale(n, &server.0, &options)
     } else {
         run_comparison(&options)
     };
@@ -542,23 +554,13 @@ fn drive(addr: SocketAddr, tcp: bool, count: u64, options: &Options) -> io::Resu
     Ok(())
 }
 
-fn run_scale(n: usize, program: &str) -> io::Result<()> {
-    let help = std::process::Command::new(servers::program(program)?)
-        .arg("--help")
-        .output()?;
-    let help = String::from_utf8_lossy(&help.stdout);
-    let mut extra = Vec::new();
-    if help.contains("--max-connections") {
-        extra = vec!["--max-connections".into(), (n + 16).to_string()];
-    } else {
-        println!("{program} has no --max-connections flag: its cap of 1024 connections applies");
-    }
-    let stack_size = 256 * 1024;
-    let server = Server::start("wslab", Proto::WebSocket, program, &extra)?;
-    println!("machine: {}", servers::machine());
-    println!(
-        "{program} {}: {n} idle WebSocket connections to /echo",
-        extra.join(" ")
-    );
-    scale::idle_connections(&server, n, stack_size)
+fn run_scale(n: usize, program: &str, options: &Options) -> io::Result<()> {
+    let plan = scale::Plan {
+        max: n.max(1),
+        wslab: program.to_string(),
+        rounds: if options.quick { 1 } else { 3 },
+        round: options.round,
+        only: options.only.clone().unwrap_or_default(),
+    };
+    scale::run(&plan)
 }

@@ -16,6 +16,7 @@ use crate::close::CloseCode;
 use crate::config::Config;
 use crate::connection::{Connection, Peer};
 use crate::message::Message;
+use crate::threads;
 use json::{Command, Json};
 use outbox::{Outbox, Outgoing, Stopped, Writer};
 use std::collections::{BTreeMap, VecDeque};
@@ -127,10 +128,10 @@ impl Room {
             outbox: Arc::clone(&outbox),
             connection: connection.handle(),
         };
-        let thread = thread::Builder::new()
+        let builder = thread::Builder::new()
             .name(format!("{peer} writer"))
-            .stack_size(64 * 1024)
-            .spawn(move || writer.run())?;
+            .stack_size(64 * 1024);
+        let thread = threads::Budget::of_this_process().spawn(builder, move || writer.run())?;
         let name = format!("guest-{id}");
         let mut members = self.lock();
         members.insert(

@@ -9,6 +9,11 @@
 //! |---|---|---|
 //! | 1–3 | [`reverse`] | the line-reversing service of the first three steps |
 //! | 4 | [`handshake`] | reading and checking the HTTP upgrade request; the 101 and the errors |
+<<<<<<< HEAD
+=======
+//! | 6, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
+//! | 8 | [`threads`] | how many threads the kernel's map limit leaves room for; a spawn that refuses the one too many |
+>>>>>>> s18g
 //! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode; the [`frame::Role`] that decides who masks |
 //! | 5 | [`mask`] | unmasking: the byte loop, and the fast version checked against it |
 //! | 5 | [`trace`] | annotated frame dumps for the classroom |
@@ -49,5 +54,6 @@ pub mod message;
 pub mod protocol;
 pub mod reverse;
 pub mod server;
+pub mod threads;
 pub mod trace;
 pub mod utf8;

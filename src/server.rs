@@ -11,6 +11,7 @@ use crate::frame::Role;
 use crate::handshake::{self, ReadHeadError, Rejection, Request};
 use crate::message::Budget;
 use crate::protocol::State;
+use crate::threads;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::fs::File;
@@ -41,9 +42,25 @@ struct Shared {
     next_id: AtomicU64,
     /// The bytes of unfinished messages, all connections together.
     budget: Arc<Budget>,
+    /// The threads the process may start.
+    threads: Arc<threads::Budget>,
 }
 
 impl Shared {
+    /// Says so when `max_connections` is more than the threads the process
+    /// may start: then the clients past those get 503 before the cap.
+    fn warn_if_short_of_threads(&self) {
+        let (max, threads) = (self.config.max_connections, &self.threads);
+        if max > threads.max() {
+            log::warn!(
+                "max_connections is {max}, but this process can start only {} threads, {}; \
+                 clients past those get 503",
+                threads.max(),
+                threads.why()
+            );
+        }
+    }
+
     fn open(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Handle>> {
         self.open
             .lock()
@@ -82,6 +99,7 @@ impl Server {
             listener: TcpListener::bind(addr)?,
             shared: Shared {
                 budget: Budget::new(config.message_budget),
+                threads: threads::Budget::of_this_process(),
                 config: Arc::new(config),
                 routes: Vec::new(),
                 active: AtomicUsize::new(0),
@@ -112,6 +130,13 @@ impl Server {
         self
     }
 
+    /// Starts the connections' threads within `threads` instead of the
+    /// process's own [`threads::Budget`]: past it, the next client gets 503.
+    pub fn thread_budget(mut self, threads: Arc<threads::Budget>) -> Server {
+        self.shared.threads = threads;
+        self
+    }
+
     /// The address the server listens on: useful after binding port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -124,6 +149,7 @@ impl Server {
             .local_addr()
             .map_or("?".into(), |a| a.to_string());
         log::info!("listening on {addr}");
+        self.shared.warn_if_short_of_threads();
         let shared = Arc::new(self.shared);
         accept_loop(&self.listener, &shared);
     }
@@ -131,6 +157,7 @@ impl Server {
     /// Runs the server on a thread of its own and returns a handle to stop it.
     pub fn spawn(self) -> io::Result<ServerHandle> {
         let addr = self.local_addr()?;
+        self.shared.warn_if_short_of_threads();
         let shared = Arc::new(self.shared);
         let listener = self.listener;
         let for_thread = Arc::clone(&shared);
@@ -182,7 +209,7 @@ impl ServerHandle {
             open.len()
         );
         for connection in &open {
-            close_going_away(connection);
+            close_going_away(connection, &self.shared.threads);
         }
         let timeout = self.shared.config.close_timeout;
         let deadline = Instant::now() + timeout;
@@ -215,7 +242,7 @@ impl ServerHandle {
 /// Sends Close 1001 from a thread of its own, so that a connection whose
 /// socket buffers are full cannot hold up the others; one whose write is in
 /// progress (a big echo to a slow reader) gets it as soon as that finishes.
-fn close_going_away(connection: &Handle) {
+fn close_going_away(connection: &Handle, threads: &Arc<threads::Budget>) {
     let (code, reason) = (CloseCode::GOING_AWAY, "server shutting down");
     if connection.try_sender().is_none() {
         log::info!(
@@ -224,12 +251,12 @@ fn close_going_away(connection: &Handle) {
         );
     }
     let closer = connection.clone();
-    let spawned = thread::Builder::new()
+    let builder = thread::Builder::new()
         .name(format!("{} closer", connection.peer()))
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let _ = closer.sender().close(code, reason);
-        });
+        .stack_size(64 * 1024);
+    let spawned = threads.spawn(builder, move || {
+        let _ = closer.sender().close(code, reason);
+    });
     if let Err(error) = spawned {
         log::warn!(
             "{}: no thread to send the Close: {error}",
@@ -321,15 +348,15 @@ fn open_spare() -> Option<File> {
 fn spawn_connection(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     let slot = Arc::new(Mutex::new(Some(stream)));
     let (for_thread, slot_for_thread) = (Arc::clone(shared), Arc::clone(&slot));
-    let spawned = thread::Builder::new()
+    let builder = thread::Builder::new()
         .name(format!("{peer}"))
-        .stack_size(shared.config.stack_size)
-        .spawn(move || {
-            let _active = Active(&for_thread.active);
-            if let Some(stream) = take(&slot_for_thread) {
-                serve_connection(stream, peer, &for_thread);
-            }
-        });
+        .stack_size(shared.config.stack_size);
+    let spawned = shared.threads.spawn(builder, move || {
+        let _active = Active(&for_thread.active);
+        if let Some(stream) = take(&slot_for_thread) {
+            serve_connection(stream, peer, &for_thread);
+        }
+    });
     if let Err(error) = spawned {
         shared.active.fetch_sub(1, Ordering::SeqCst);
         log::error!("{peer}: cannot start a thread: {error}; refusing with 503");

@@ -10,6 +10,7 @@ mod support;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 use support::*;
@@ -18,6 +19,7 @@ use wslab::config::Config;
 use wslab::connection::echo;
 use wslab::message::Limits;
 use wslab::server::{Server, ServerHandle};
+use wslab::threads;
 
 /// A server like [`serve`]'s, with this process's log lines captured.
 fn start(config: Config) -> ServerHandle {
@@ -537,6 +539,39 @@ fn a_connection_whose_thread_cannot_start_gets_503() {
         assert_logged(me(&stream), "cannot start a thread");
         assert_eq!(server.active(), 0);
     }
+}
+
+#[test]
+fn past_the_thread_budget_the_next_gets_503_and_an_ended_thread_makes_room() {
+    // The budget vm.max_map_count sets (some 16,000 threads on Linux's
+    // default), made small: two threads.
+    capture_logs();
+    let budget = Arc::new(threads::Budget::new(2, "the test's budget"));
+    let server = Server::bind("127.0.0.1:0", Config::default())
+        .unwrap()
+        .websocket("/echo", echo)
+        .thread_budget(Arc::clone(&budget))
+        .spawn()
+        .unwrap();
+    let mut first = open(server.addr(), "/echo");
+    let mut second = open(server.addr(), "/echo");
+    let mut third = connect(server.addr());
+    let response = read_response(&mut third);
+    assert_rejected(&response, "HTTP/1.1 503 Service Unavailable", "try again");
+    assert_logged(
+        me(&third),
+        "cannot start a thread: 2 threads already, the test's budget; refusing with 503",
+    );
+    assert_eq!(server.active(), 2);
+    assert_echoes(&mut second, TEXT, b"unaffected");
+
+    close_politely(&mut first);
+    drop(first);
+    eventually("the first connection's thread has ended", || {
+        budget.live() == 1
+    });
+    assert_serves(server.addr());
+    close_politely(&mut second);
 }
 
 // ---------------------------------------------------------------------------

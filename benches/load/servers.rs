@@ -111,11 +111,6 @@ impl Server {
             _ => Err(io::Error::other("cannot read /proc/PID/stat")),
         }
     }
-
-    /// A field of `/proc/PID/status` in kB (`VmRSS`, `VmSize`) or a count (`Threads`).
-    pub fn status(&self, field: &str) -> io::Result<u64> {
-        status_field(self.pid(), field)
-    }
 }
 
 impl Drop for Server {
@@ -125,6 +120,7 @@ impl Drop for Server {
     }
 }
 
+/// A field of `/proc/PID/status` in kB (`VmRSS`, `VmSize`) or a count (`Threads`).
 pub fn status_field(pid: u32, field: &str) -> io::Result<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
