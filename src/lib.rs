@@ -9,11 +9,6 @@
 //! |---|---|---|
 //! | 1–3 | [`reverse`] | the line-reversing service of the first three steps |
 //! | 4 | [`handshake`] | reading and checking the HTTP upgrade request; the 101 and the errors |
-<<<<<<< HEAD
-=======
-//! | 6, 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
-//! | 8 | [`threads`] | how many threads the kernel's map limit leaves room for; a spawn that refuses the one too many |
->>>>>>> s18g
 //! | 5 | [`frame`] | the frame header: parse ("need more bytes" or a named error) and encode; the [`frame::Role`] that decides who masks |
 //! | 5 | [`mask`] | unmasking: the byte loop, and the fast version checked against it |
 //! | 5 | [`trace`] | annotated frame dumps for the classroom |
@@ -28,6 +23,7 @@
 //! | 7 | [`chat::json`] | the chat's messages: JSON written and read by hand |
 //! | 8 | [`config`] | every limit and timeout, with its default and the reason for it |
 //! | 8 | [`server`] | the accept loop, a thread per connection, routes, the connection cap, shutdown |
+//! | 8 | [`threads`] | how many threads the kernel's map limit leaves room for; a spawn that refuses the one too many |
 //! | 9 | [`fast`] | the receiver the server runs: the same answers as [`message`]'s, with fewer copies |
 //! | 10 | [`forwarded`], [`connection::Peer`] | the client's address behind a reverse proxy, with `--trust-proxy` |
 //! | 11 | [`client`] | the client's side of the handshake, and `connect`: the same connection in the client role |
