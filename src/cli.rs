@@ -24,6 +24,7 @@
 
 use crate::config::{Bytes, Config, Field, Time};
 use std::fmt;
+use std::io::Write as _;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -424,7 +425,8 @@ impl<'a> Flags<'a> {
         match result {
             Ok(()) => help,
             Err(CliError::Help) => {
-                println!("{help}");
+                // `--help | head` closes the pipe early: not an error worth a panic.
+                let _ = writeln!(std::io::stdout(), "{help}");
                 std::process::exit(0);
             }
             Err(error) => exit_with(&error, &help),

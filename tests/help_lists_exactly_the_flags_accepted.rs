@@ -156,3 +156,29 @@ fn a_value_of_the_wrong_kind_is_refused_with_the_flag_and_the_value() {
         }
     }
 }
+
+#[test]
+fn help_into_a_closed_pipe_exits_quietly() {
+    // `wslab --help | head -1` closes the pipe before the help is written.
+    // Here the pipe's reading end is closed before the program starts, so its
+    // write fails with EPIPE every time: it must exit 0, not panic.
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Command, Stdio};
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe(2) failed");
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read_end);
+    let output = Command::new(env!("CARGO_BIN_EXE_wslab"))
+        .arg("--help")
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("wslab runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && !stderr.contains("panicked"),
+        "wslab --help into a closed pipe: {}, stderr:\n{stderr}",
+        output.status
+    );
+}
