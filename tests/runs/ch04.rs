@@ -245,7 +245,7 @@ pub fn typed_into_nc() -> Vec<(&'static str, String)> {
             Transcript::new()
                 .command(NC)
                 .text(&typed)
-                .text(answer.trim_end())
+                .text(&answer)
                 .text("Hello")
                 .render(&mut ports),
         ),
