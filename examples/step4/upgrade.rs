@@ -92,6 +92,10 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, site: &Site) {
         Err(ReadHeadError::Io(error, n)) if n > 0 && is_timeout(&error) => {
             return refuse(stream, peer, Rejection::Timeout)
         }
+        Err(ReadHeadError::Io(error, 0)) if is_timeout(&error) => {
+            let waited = config.handshake_timeout;
+            return log::info!("{peer}: sent nothing within {waited:?}; closed");
+        }
         Err(ReadHeadError::Closed(n)) => {
             return log::info!("{peer}: left after {n} bytes, before a request")
         }
