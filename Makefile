@@ -15,8 +15,9 @@
 #                    sources and the programs; review the diff afterwards
 #   make fuzz        each cargo-fuzz target for FUZZ_SECONDS (default 60); needs
 #                    nightly and `cargo install cargo-fuzz`; not part of CI
-#   make bench       wslab, tungstenite and a raw TCP echo side by side (chapter 9),
-#                    about 2 minutes; ARGS=--quick for a 25-second check
+#   make bench       wslab, a second wslab (the A/A check), tungstenite,
+#                    tokio-tungstenite and two raw TCP echoes side by side
+#                    (chapter 9), about 7 minutes; ARGS=--quick for a smoke check
 #   make bench-scale 10,000 idle connections and the memory each one costs
 #   make autobahn-setup  install the Autobahn|Testsuite's Python 3 port, once,
 #                    in ~/.cache/autobahn-py3 (AUTOBAHN_HOME); needs git and python3
