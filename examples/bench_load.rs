@@ -587,7 +587,8 @@ fn run_comparison(options: &Options) -> io::Result<()> {
     println!("machine: {machine}");
     println!("pinning: {pinning}");
     println!(
-        "method: {rounds_wanted} round(s) of {:.1} s per workload and server; servers {}, each round starting with the next",
+        "method: {rounds_wanted} {} of {:.2} s per workload and server; servers {}, each round starting with the next",
+        if rounds_wanted == 1 { "round" } else { "rounds" },
         options.round.as_secs_f64(),
         names.join(", ")
     );
