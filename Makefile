@@ -17,7 +17,7 @@
 #                    nightly and `cargo install cargo-fuzz`; not part of CI
 #   make bench       wslab, a second wslab (the A/A check), tungstenite,
 #                    tokio-tungstenite and two raw TCP echoes side by side
-#                    (chapter 9), about 7 minutes; ARGS=--quick for a smoke check
+#                    (chapter 9), about 4 minutes; ARGS=--quick for a smoke check
 #   make bench-scale 10,000 idle connections and the memory each one costs
 #   make autobahn-setup  install the Autobahn|Testsuite's Python 3 port, once,
 #                    in ~/.cache/autobahn-py3 (AUTOBAHN_HOME); needs git and python3
