@@ -17,8 +17,9 @@
 #                    sources and the programs; review the diff afterwards
 #   make fuzz        each cargo-fuzz target for FUZZ_SECONDS (default 60); needs
 #                    nightly and `cargo install cargo-fuzz`; not part of CI
-#   make bench       wslab, tungstenite and a raw TCP echo side by side (chapter 9),
-#                    about 2 minutes; ARGS=--quick for a 25-second check
+#   make bench       wslab, a second wslab (the A/A check), tungstenite,
+#                    tokio-tungstenite and two raw TCP echoes side by side
+#                    (chapter 9), about 4 minutes; ARGS=--quick for a smoke check
 #   make bench-scale up to 30,000 idle connections to wslab, tungstenite and
 #                    tokio-tungstenite: memory per connection, the rate of 64
 #                    active ones, where each server stops, and a chart in

@@ -4,8 +4,8 @@
 //!
 //! - a payload is unmasked and added to its message as it arrives, instead of
 //!   waiting whole in the buffer first;
-//! - a big binary payload is read straight into its message, up to
-//!   [`DIRECT_READ`] bytes at a time, with no copy in between;
+//! - a big binary payload is read straight into its message, with no copy in
+//!   between, in reads that grow with the message;
 //! - a big text payload is read in pieces of up to [`DIRECT_READ`] bytes, and
 //!   the buffer shrinks back to its idle size after the message.
 //!
@@ -20,8 +20,8 @@ use crate::message::{control, Assembler, Limits, Partial, Received};
 use crate::trace;
 
 /// While a payload larger than the read buffer arrives, and nothing else is
-/// buffered, reads go straight into the message (binary) or into a buffer grown
-/// to this size (text).
+/// buffered, reads go straight into the message (binary), with room for at
+/// least this many bytes, or into a buffer grown to this size (text).
 pub const DIRECT_READ: usize = 64 * 1024;
 
 /// Where the receiver is in the byte stream.
@@ -234,16 +234,21 @@ impl FastReceiver {
 
     // ANCHOR: read_direct
     /// With nothing buffered inside a binary payload bigger than the buffer,
-    /// makes room at the end of the message for the next read to land in,
-    /// [`DIRECT_READ`] bytes at most: the header's length was checked against
-    /// the limits, and the budget is charged before the room is made.
+    /// makes room at the end of the message for the next read to land in: as
+    /// much as the message holds already, at least [`DIRECT_READ`], never more
+    /// than the payload still to come. So the message doubles each time, as a
+    /// `Vec` doubles its capacity, and room for 16 MiB is made nine times, not
+    /// 256; yet a peer that sends slowly gets no more room than it has filled.
+    /// The header's length was checked against the limits, and the budget is
+    /// charged before the room is made.
     fn read_direct(&mut self, remaining: u64) -> Result<(), ProtocolError> {
-        let big = remaining > self.buf.len() as u64;
-        if self.unfilled > 0 || !big || !matches!(self.assembler.message, Some(Partial::Binary(_)))
-        {
+        let Some(Partial::Binary(data)) = &self.assembler.message else {
+            return Ok(());
+        };
+        if self.unfilled > 0 || remaining <= self.buf.len() as u64 {
             return Ok(());
         }
-        let room = remaining.min(DIRECT_READ as u64) as usize;
+        let room = remaining.min(data.len().max(DIRECT_READ) as u64) as usize;
         self.assembler.grow(room)?;
         let Some(Partial::Binary(data)) = &mut self.assembler.message else {
             unreachable!("matched above");

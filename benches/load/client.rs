@@ -1,5 +1,5 @@
 //! The load generator's client end: a minimal WebSocket client, and the same
-//! calls over raw TCP, so that one loop drives all three servers.
+//! calls over raw TCP, so that one loop drives every server.
 //!
 //! A client MUST mask every frame it sends (RFC 6455 §5.3), so ours does, with
 //! wslab's own [`FrameHeader`] and [`apply_mask`]. Frames are masked once, when a
@@ -18,7 +18,13 @@ pub enum Proto {
     WebSocket,
     /// Raw TCP: a "message" is its payload bytes, written and read back.
     Tcp,
+    /// Raw TCP with an 8-byte big-endian length before each message, so that
+    /// a store-and-forward echo knows where a message ends.
+    TcpStore,
 }
+
+/// The length before each message of [`Proto::TcpStore`].
+const PREFIX_LEN: usize = 8;
 
 /// No single read may block longer than this: a stuck server fails the run
 /// instead of hanging it.
@@ -86,10 +92,11 @@ impl Peer {
     }
 
     /// The bytes that carry `payload` as one message: a masked frame, or the
-    /// payload itself over raw TCP.
+    /// payload itself over raw TCP, with its length first for `TcpStore`.
     pub fn encode(&self, opcode: OpCode, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
         match self.proto {
             Proto::Tcp => payload.to_vec(),
+            Proto::TcpStore => [&(payload.len() as u64).to_be_bytes(), payload].concat(),
             Proto::WebSocket => masked_frame(opcode, payload, key),
         }
     }
@@ -101,16 +108,29 @@ impl Peer {
     /// Reads one echoed message of `len` payload bytes, copying its payload
     /// into `keep` if given (to check the echo) and skipping it otherwise.
     pub fn read_reply(&mut self, len: usize, keep: Option<&mut Vec<u8>>) -> io::Result<()> {
-        if self.proto == Proto::WebSocket {
-            let (opcode, payload_len) = self.read_frame(keep)?;
-            if !matches!(opcode, OpCode::Text | OpCode::Binary) || payload_len != len as u64 {
-                return Err(invalid(format!(
-                    "expected a {len}-byte message, got {opcode:?} of {payload_len}"
-                )));
+        match self.proto {
+            Proto::WebSocket => {
+                let (opcode, payload_len) = self.read_frame(keep)?;
+                if !matches!(opcode, OpCode::Text | OpCode::Binary) || payload_len != len as u64 {
+                    return Err(invalid(format!(
+                        "expected a {len}-byte message, got {opcode:?} of {payload_len}"
+                    )));
+                }
+                Ok(())
             }
-            return Ok(());
+            Proto::Tcp => self.skip(len as u64, keep),
+            Proto::TcpStore => {
+                let mut prefix = Vec::with_capacity(PREFIX_LEN);
+                self.skip(PREFIX_LEN as u64, Some(&mut prefix))?;
+                let echoed = u64::from_be_bytes(prefix.try_into().expect("8 bytes"));
+                if echoed != len as u64 {
+                    return Err(invalid(format!(
+                        "expected a {len}-byte message, got {echoed}"
+                    )));
+                }
+                self.skip(len as u64, keep)
+            }
         }
-        self.skip(len as u64, keep)
     }
 
     /// Reads one whole frame; returns its opcode and payload length.
@@ -162,20 +182,24 @@ impl Peer {
     /// The size on the wire of the reply at the front of the buffer, if all of it is there.
     fn whole_reply(&self, len: usize) -> io::Result<Option<usize>> {
         let buffered = &self.buf[self.start..self.end];
-        if self.proto == Proto::Tcp {
-            return Ok((buffered.len() >= len).then_some(len));
-        }
-        match FrameHeader::parse(buffered) {
-            Ok(Some((header, header_len))) if header.payload_len == len as u64 => {
-                Ok((buffered.len() >= header_len + len).then_some(header_len + len))
-            }
-            Ok(Some((header, _))) => Err(invalid(format!(
-                "expected a {len}-byte message, got {:?} of {}",
-                header.opcode, header.payload_len
-            ))),
-            Ok(None) => Ok(None),
-            Err(error) => Err(invalid(error.to_string())),
-        }
+        let size = match self.proto {
+            Proto::Tcp => len,
+            Proto::TcpStore => PREFIX_LEN + len,
+            Proto::WebSocket => match FrameHeader::parse(buffered) {
+                Ok(Some((header, header_len))) if header.payload_len == len as u64 => {
+                    header_len + len
+                }
+                Ok(Some((header, _))) => {
+                    return Err(invalid(format!(
+                        "expected a {len}-byte message, got {:?} of {}",
+                        header.opcode, header.payload_len
+                    )))
+                }
+                Ok(None) => return Ok(None),
+                Err(error) => return Err(invalid(error.to_string())),
+            },
+        };
+        Ok((buffered.len() >= size).then_some(size))
     }
 
     fn fill(&mut self) -> io::Result<()> {
@@ -203,7 +227,7 @@ impl Peer {
                 &1000u16.to_be_bytes(),
                 [1, 2, 3, 4],
             ))?,
-            Proto::Tcp => self.stream.shutdown(Shutdown::Write)?,
+            Proto::Tcp | Proto::TcpStore => self.stream.shutdown(Shutdown::Write)?,
         }
         let mut scratch = [0u8; 512];
         while self.stream.read(&mut scratch)? > 0 {}

@@ -57,10 +57,31 @@ impl Server {
         program: &str,
         extra: &[String],
     ) -> io::Result<Server> {
+        Server::start_on(name, proto, program, extra, None)
+    }
+
+    /// [`Server::start`], on the cores `cpus` names (a list for `taskset -c`,
+    /// such as `1` or `0-3`) if given.
+    pub fn start_on(
+        name: &'static str,
+        proto: Proto,
+        program: &str,
+        extra: &[String],
+        cpus: Option<&str>,
+    ) -> io::Result<Server> {
         let path = self::program(program)?;
         for _attempt in 0..5 {
             let addr = free_port()?;
-            let mut child = Command::new(&path)
+            // taskset sets the cores, then becomes the program: same process.
+            let mut command = match cpus {
+                Some(cpus) => {
+                    let mut taskset = Command::new("taskset");
+                    taskset.arg("-c").arg(cpus).arg(&path);
+                    taskset
+                }
+                None => Command::new(&path),
+            };
+            let mut child = command
                 .arg("--addr")
                 .arg(addr.to_string())
                 .args(extra)
@@ -93,23 +114,9 @@ impl Server {
         self.child.id()
     }
 
-    /// CPU time the server has used so far, all its threads together, from
-    /// `/proc/PID/stat` (utime + stime, in clock ticks of 10 ms).
+    /// CPU time the server has used so far: see [`cpu_time_of`].
     pub fn cpu_time(&self) -> io::Result<Duration> {
-        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid()))?;
-        // The fields after the command name, which is in parentheses: state
-        // is field 3, utime 14, stime 15.
-        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let fields: Vec<u64> = after_name
-            .split_whitespace()
-            .skip(11)
-            .take(2)
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        match fields[..] {
-            [utime, stime] => Ok(Duration::from_millis((utime + stime) * 10)),
-            _ => Err(io::Error::other("cannot read /proc/PID/stat")),
-        }
+        cpu_time_of(self.pid())
     }
 }
 
@@ -120,6 +127,33 @@ impl Drop for Server {
     }
 }
 
+/// The CPU time process `pid` has used so far, all its threads together
+/// (ended ones included), to the nanosecond: the kernel's CPU clock for that
+/// process, clock_getcpuclockid(3). (`/proc/PID/stat` has the same, counted
+/// in ticks of 10 ms: too coarse for a round of half a second.)
+pub fn cpu_time_of(pid: u32) -> io::Result<Duration> {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: the call writes the clock's id into `clock`, nothing else.
+    let error = unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) };
+    if error != 0 {
+        return Err(io::Error::from_raw_os_error(error));
+    }
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: the call writes the time into `time`, nothing else.
+    if unsafe { libc::clock_gettime(clock, &mut time) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+/// The CPU time this process, the load generator, has used so far.
+pub fn own_cpu_time() -> io::Result<Duration> {
+    cpu_time_of(std::process::id())
+}
+
 /// A field of `/proc/PID/status` in kB (`VmRSS`, `VmSize`) or a count (`Threads`).
 pub fn status_field(pid: u32, field: &str) -> io::Result<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -128,6 +162,38 @@ pub fn status_field(pid: u32, field: &str) -> io::Result<u64> {
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|value| value.split_whitespace().next()?.parse().ok())
         .ok_or_else(|| io::Error::other(format!("no {field} in /proc/{pid}/status")))
+}
+
+/// The cores this process may run on, from `Cpus_allowed_list` in
+/// `/proc/self/status` (such as `0-1` or `0,2-3`).
+pub fn allowed_cpus() -> Vec<usize> {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let list = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or("");
+    let mut cpus = Vec::new();
+    for part in list.trim().split(',').filter(|p| !p.is_empty()) {
+        let (first, last) = part.split_once('-').unwrap_or((part, part));
+        if let (Ok(first), Ok(last)) = (first.parse::<usize>(), last.parse::<usize>()) {
+            cpus.extend(first..=last);
+        }
+    }
+    cpus
+}
+
+/// Moves this process, every thread of it, onto the cores `cpus` names;
+/// threads started later inherit them. Needs `taskset` (util-linux).
+pub fn pin_self(cpus: &str) -> io::Result<()> {
+    let status = Command::new("taskset")
+        .args(["--all-tasks", "--pid", "--cpu-list", cpus])
+        .arg(std::process::id().to_string())
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        return Err(io::Error::other(format!("taskset failed: {status}")));
+    }
+    Ok(())
 }
 
 /// The soft limit on open files of this process (servers inherit it).
