@@ -47,7 +47,7 @@ pub fn chart(title: &str, note: &str, panels: &[Panel; 2]) -> String {
     );
     let _ = writeln!(
         svg,
-        r##"<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="#555555">{}</text>"##,
+        r##"<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#555555">{}</text>"##,
         WIDTH / 2.0,
         HEIGHT - 8.0,
         escape(note)
@@ -183,7 +183,7 @@ fn draw_panel(svg: &mut String, panel: &Panel, left: f64, x_max: f64) {
             };
             let _ = writeln!(
                 svg,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{}" font-size="11">{}</text>"#,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{}" font-size="12">{}</text>"#,
                 ex + 4.0,
                 ty.min(y0 - 4.0),
                 series.color,
