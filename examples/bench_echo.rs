@@ -12,7 +12,7 @@
 //!   echo that, like every WebSocket echo, must hold the whole message first.
 //!
 //! All set `TCP_NODELAY` on every accepted socket, as wslab does. See
-//! `tutorial/09-performance.md#three-servers-one-load-generator`.
+//! `tutorial/09-performance.md#six-servers-one-load-generator`.
 //!
 //! Run one alone: `cargo run --release --example bench_echo -- --protocol tcp`.
 
@@ -79,7 +79,6 @@ fn serve_threads(listener: TcpListener, echo: fn(TcpStream)) {
     }
 }
 
-// ANCHOR: tungstenite_echo
 /// Tungstenite's example server, minus its logging: read a message, send it back.
 fn tungstenite_echo(stream: TcpStream) {
     let Ok(mut websocket) = tungstenite_latest::accept(stream) else {
@@ -91,7 +90,6 @@ fn tungstenite_echo(stream: TcpStream) {
         }
     }
 }
-// ANCHOR_END: tungstenite_echo
 
 /// What `#[tokio::main]` builds: the multi-threaded runtime, one worker thread
 /// per core, with I/O enabled. Each connection is a task, not a thread.
@@ -122,7 +120,6 @@ async fn tokio_tungstenite_echo(stream: tokio::net::TcpStream) {
         .await;
 }
 
-// ANCHOR: tcp_echo
 /// Whatever arrives goes straight back, 64 KiB at a time.
 fn tcp_echo(mut stream: TcpStream) {
     let mut buf = vec![0u8; 64 * 1024];
@@ -132,7 +129,6 @@ fn tcp_echo(mut stream: TcpStream) {
         }
     }
 }
-// ANCHOR_END: tcp_echo
 
 /// The largest message the store-and-forward echo takes: tungstenite's default.
 const MAX_STORED: usize = 64 << 20;
