@@ -85,7 +85,6 @@ impl Budget {
         self.live.load(Ordering::SeqCst)
     }
 
-    // ANCHOR: budget_spawn
     /// `builder.spawn(f)`, counted until `f` returns or panics; an error
     /// instead when `max` threads are running already.
     pub fn spawn<F, T>(
@@ -111,7 +110,6 @@ impl Budget {
         })
         // On an error, the closure is dropped inside `spawn`, and `counted` with it.
     }
-    // ANCHOR_END: budget_spawn
 }
 
 /// One running thread of a [`Budget`], given back when dropped.
