@@ -491,16 +491,7 @@ fn ratio_width(title: &str) -> usize {
 
 fn number(value: f64) -> String {
     if value >= 1000.0 {
-        let whole = value.round() as u64;
-        let digits = whole.to_string();
-        let mut out = String::new();
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(digit);
-        }
-        out
+        scale::number(value)
     } else if value >= 10.0 {
         format!("{value:.1}")
     } else {

@@ -876,9 +876,9 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-fn number(value: f64) -> String {
-    let whole = value.round() as u64;
-    let digits = whole.to_string();
+/// `value` rounded, with a comma between thousands: `15,863`.
+pub fn number(value: f64) -> String {
+    let digits = (value.round() as u64).to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {

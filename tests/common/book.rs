@@ -426,13 +426,8 @@ pub fn tutorial_references(text: &str) -> Vec<Reference> {
 /// scheme (`https:`) are left out; `#slug` alone refers to the file itself.
 pub fn links(file: &str, text: &str) -> Vec<Reference> {
     let dir = Path::new(file).parent().unwrap_or(Path::new(""));
-    let fenced = fenced_lines(text);
     let mut found = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if fenced[i] {
-            continue;
-        }
-        let line = without_code_spans(line);
+    for (i, line) in prose_lines(text) {
         let mut rest = line.as_str();
         while let Some(at) = rest.find("](") {
             let after = &rest[at + 2..];
@@ -476,13 +471,8 @@ pub struct Image {
 /// (`https:`) are left out: the tutorial's are its own files.
 pub fn images(file: &str, text: &str) -> Vec<Image> {
     let dir = Path::new(file).parent().unwrap_or(Path::new(""));
-    let fenced = fenced_lines(text);
     let mut found = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if fenced[i] {
-            continue;
-        }
-        let line = without_code_spans(line);
+    for (i, line) in prose_lines(text) {
         let mut rest = line.as_str();
         while let Some(at) = rest.find("![") {
             let after = &rest[at + 2..];
@@ -503,6 +493,16 @@ pub fn images(file: &str, text: &str) -> Vec<Image> {
         }
     }
     found
+}
+
+/// Each line outside fenced blocks, 0-based, with its code spans taken out:
+/// where links and pictures can be.
+fn prose_lines(text: &str) -> impl Iterator<Item = (usize, String)> + '_ {
+    let fenced = fenced_lines(text);
+    text.lines()
+        .enumerate()
+        .filter(move |&(i, _)| !fenced[i])
+        .map(|(i, line)| (i, without_code_spans(line)))
 }
 
 fn without_code_spans(line: &str) -> String {
